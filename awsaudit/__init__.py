@@ -1,0 +1,6 @@
+"""awsaudit: AWS compliance controls written as pytest tests."""
+
+from awsaudit.controls import control, not_applicable
+
+__version__ = "0.1.0"
+__all__ = ["control", "not_applicable", "__version__"]

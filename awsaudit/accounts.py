@@ -1,0 +1,170 @@
+"""Audited accounts: which AWS profiles a run covers, and one guarded session per account.
+
+An `Account` is to awsaudit what a host is to testinfra: the parameter every control runs against. It owns the
+account's boto3 session, its identity and every data source fetched for it, so each is fetched once per run and
+shared by all controls; a failed fetch is remembered too, so every control that needs it reports the same cause.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from awsaudit import guard
+from awsaudit.errors import AuditError, SourceError
+
+T = TypeVar("T")
+
+# Adaptive retries absorb throttling; the timeouts keep an endpoint that does not answer from hanging the run.
+CLIENT_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 8},
+    connect_timeout=10,
+    read_timeout=60,
+    user_agent_extra="awsaudit",
+)
+DEFAULT_REGION = "us-east-1"
+
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
+            "UnrecognizedClientException", "RequestExpired"}
+# Operations botocore's credential providers call on their own, with the service they belong to.
+_PROVIDER_CALLS = {"AssumeRole": "sts", "AssumeRoleWithWebIdentity": "sts", "AssumeRoleWithSAML": "sts",
+                   "GetRoleCredentials": "sso"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    account_id: str
+    caller_arn: str
+    alias: str | None
+
+
+def describe_aws_error(exc: Exception, service: str) -> str:
+    """One line that names what failed and, where AWS says so, the IAM action to grant."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", "Unknown"), error.get("Message", "")
+        action = guard.action_name(_PROVIDER_CALLS.get(exc.operation_name, service), exc.operation_name)
+        if code in _DENIED:
+            return f"{action} was denied ({code}): grant {action} to the identity that runs the audit"
+        if code in _EXPIRED:
+            return f"{action} failed, the credentials are not valid ({code}): {message}"
+        return f"{action} failed ({code}): {message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def split_requested(values: list[str]) -> list[str]:
+    """`--account` may repeat and take comma lists: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def select(requested: list[str], available: list[str]) -> list[str]:
+    """Profile names for the requested names, `all` and shell-style globs, in the order asked, each once.
+
+    Raises ValueError naming the first request that matches nothing.
+    """
+    chosen: list[str] = []
+    for name in requested:
+        if name == "all":
+            matches = sorted(available)
+        elif any(ch in name for ch in "*?["):
+            matches = sorted(fnmatch.filter(available, name))
+        else:
+            matches = [name] if name in available else []
+        if not matches:
+            raise ValueError(name)
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
+def available_profiles(config_file: Path | None = None) -> list[str]:
+    """The profiles botocore sees (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE honoured)."""
+    return sorted(_botocore_session(None, config_file).available_profiles)
+
+
+def _botocore_session(profile: str | None, config_file: Path | None) -> botocore.session.Session:
+    session = botocore.session.Session()
+    if config_file is not None:
+        # Offline twins: their own config file, and no credentials file, so no real profile can leak in.
+        session.set_config_variable("config_file", str(config_file))
+        session.set_config_variable("credentials_file", str(config_file.with_suffix(".none")))
+    if profile is not None:
+        session.set_config_variable("profile", profile)
+    return session
+
+
+class Account:
+    """One audited account, reached through one AWS profile (None: botocore's default credential chain)."""
+
+    def __init__(self, name: str, profile: str | None, config_file: Path | None = None) -> None:
+        self.name = name
+        self.profile = profile
+        self._config_file = config_file
+        self._lock = threading.RLock()
+        self._session: boto3.Session | None = None
+        self._clients: dict[str, Any] = {}
+        self._fetched: dict[str, tuple[bool, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"Account({self.name!r})"
+
+    @property
+    def session(self) -> boto3.Session:
+        """The account's boto3 session, with the read-only guard registered before any client exists."""
+        with self._lock:
+            if self._session is None:
+                core = guard.guard(_botocore_session(self.profile, self._config_file))
+                region = core.get_config_variable("region") or DEFAULT_REGION
+                self._session = boto3.Session(botocore_session=core, region_name=region)
+            return self._session
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
+            return self._clients[service]
+
+    def fetch(self, service: str, source: str, loader: Callable[[Any], T]) -> T:
+        """`loader(client)` once per run; later calls get its value, or the same error again."""
+        with self._lock:
+            if source not in self._fetched:
+                try:
+                    self._fetched[source] = (True, loader(self.client(service)))
+                except AuditError as exc:
+                    self._fetched[source] = (False, f"{source}: {exc}")
+                except (ClientError, BotoCoreError) as exc:
+                    self._fetched[source] = (False, f"{source}: {describe_aws_error(exc, service)}")
+            ok, value = self._fetched[source]
+        if not ok:
+            raise SourceError(f"{self.name}: {value}")
+        return value
+
+    def cached(self, source: str) -> Any | None:
+        """A source already fetched successfully, or None; never fetches."""
+        with self._lock:
+            ok, value = self._fetched.get(source, (False, None))
+        return value if ok else None
+
+    @property
+    def identity(self) -> Identity:
+        """Who the audit runs as and in which account, resolved once."""
+        return self.fetch("sts", "account identity", self._resolve_identity)
+
+    def _resolve_identity(self, sts: Any) -> Identity:
+        caller = sts.get_caller_identity()
+        try:
+            aliases = self.client("iam").list_account_aliases().get("AccountAliases", [])
+        except ClientError as exc:
+            # The alias only labels the report; an account whose alias cannot be read is still audited.
+            if exc.response.get("Error", {}).get("Code") not in _DENIED:
+                raise
+            aliases = []
+        return Identity(caller["Account"], caller["Arn"], aliases[0] if aliases else None)

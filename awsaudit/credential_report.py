@@ -1,0 +1,187 @@
+"""The IAM credential report: generated, fetched and parsed into typed rows, or rejected with the reason.
+
+One report holds the password, MFA, access key and signing certificate state of the root user and every IAM user,
+so it is the bulk source most identity controls read. AWS reuses a report for up to four hours: the
+GeneratedTime travels with the rows so every verdict can say how fresh its data was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from awsaudit.errors import ReportError
+
+ROOT_USER = "<root_account>"
+
+# Values AWS writes where a credential does not exist, was never used, or is not tracked for this user.
+ABSENT = frozenset({"N/A", "no_information", "not_supported"})
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    """One user's row; None wherever the report says N/A, no_information or not_supported."""
+
+    user: str
+    arn: str
+    user_creation_time: datetime | None
+    password_enabled: bool | None
+    password_last_used: datetime | None
+    password_last_changed: datetime | None
+    password_next_rotation: datetime | None
+    mfa_active: bool | None
+    access_key_1_active: bool | None
+    access_key_1_last_rotated: datetime | None
+    access_key_1_last_used_date: datetime | None
+    access_key_1_last_used_region: str | None
+    access_key_1_last_used_service: str | None
+    access_key_2_active: bool | None
+    access_key_2_last_rotated: datetime | None
+    access_key_2_last_used_date: datetime | None
+    access_key_2_last_used_region: str | None
+    access_key_2_last_used_service: str | None
+    cert_1_active: bool | None
+    cert_1_last_rotated: datetime | None
+    cert_2_active: bool | None
+    cert_2_last_rotated: datetime | None
+    raw: dict[str, str]
+
+    @property
+    def is_root(self) -> bool:
+        return self.user == ROOT_USER
+
+
+COLUMNS = tuple(f.name for f in fields(CredentialRow) if f.name != "raw")
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    generated_time: datetime
+    rows: tuple[CredentialRow, ...]
+
+    @property
+    def root(self) -> CredentialRow:
+        """The root user's row; a report without exactly one cannot vouch for the root user."""
+        roots = [row for row in self.rows if row.is_root]
+        if len(roots) != 1:
+            found = "no" if not roots else f"{len(roots)}"
+            raise ReportError(f"the credential report has {found} {ROOT_USER} rows, expected exactly one")
+        return roots[0]
+
+
+def _parse_bool(value: str) -> bool | None:
+    if value in ABSENT:
+        return None
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise ValueError("expected true, false, N/A or not_supported")
+
+
+def _parse_time(value: str) -> datetime | None:
+    if value in ABSENT:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("expected an ISO 8601 timestamp, N/A, no_information or not_supported") from None
+    if parsed.tzinfo is None:
+        raise ValueError("expected a timestamp with a UTC offset")
+    return parsed
+
+
+def _parse_text(value: str) -> str | None:
+    return None if value in ABSENT else value
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    name: _parse_bool if name.endswith("_active") or name == "password_enabled"
+    else _parse_text if name in ("user", "arn") or name.endswith(("_region", "_service"))
+    else _parse_time
+    for name in COLUMNS
+}
+
+
+def parse(content: bytes, generated_time: datetime) -> CredentialReport:
+    """Parse the CSV AWS returns; any deviation from the documented format raises ReportError saying where."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"the credential report is not UTF-8 text (byte {exc.start})") from None
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    if not lines:
+        raise ReportError("the credential report is empty")
+    header = tuple(lines[0])
+    if header != COLUMNS:
+        missing = [c for c in COLUMNS if c not in header]
+        extra = [c for c in header if c not in COLUMNS]
+        detail = "; ".join(
+            part for part in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(extra)}" if extra else "",
+            ) if part
+        ) or "columns out of order"
+        raise ReportError(f"the credential report header is not the documented one: {detail}")
+    rows = []
+    for number, values in enumerate(lines[1:], start=2):
+        if not values:
+            continue
+        if len(values) != len(COLUMNS):
+            raise ReportError(
+                f"credential report line {number} has {len(values)} fields, expected {len(COLUMNS)}"
+            )
+        raw = dict(zip(COLUMNS, values))
+        typed = {}
+        for column, value in raw.items():
+            try:
+                typed[column] = _PARSERS[column](value)
+            except ValueError as exc:
+                raise ReportError(
+                    f"credential report line {number} ({raw['user']!r}), column {column}: {value!r} — {exc}"
+                ) from None
+        if not typed["user"] or not typed["arn"]:
+            raise ReportError(f"credential report line {number} has no user name or ARN")
+        rows.append(CredentialRow(**typed, raw=raw))
+    return CredentialReport(generated_time=generated_time, rows=tuple(rows))
+
+
+# Waits between GenerateCredentialReport polls: short first, since most reports are ready within seconds.
+POLL_DELAYS = (0.5, 1.0, 2.0, 4.0)
+# AWS answers this while another generation for the account is under way; the report is coming, keep polling.
+_STILL_GENERATING = {"ReportGenerationLimitExceeded", "ReportGenerationLimitExceededException"}
+
+
+def fetch(
+    iam: Any,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> CredentialReport:
+    """Ask AWS for a report, poll until it is COMPLETE (at most `timeout` seconds), then download and parse it."""
+    deadline = clock() + timeout
+    attempt = 0
+    while True:
+        try:
+            state = iam.generate_credential_report()["State"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in _STILL_GENERATING:
+                raise
+            state = "INPROGRESS"
+        if state == "COMPLETE":
+            break
+        delay = POLL_DELAYS[min(attempt, len(POLL_DELAYS) - 1)]
+        if clock() + delay > deadline:
+            raise ReportError(
+                f"the credential report was still {state} after {timeout:g} s "
+                "(raise credential_report_timeout to wait longer)"
+            )
+        sleep(delay)
+        attempt += 1
+    answer = iam.get_credential_report()
+    return parse(answer["Content"], answer["GeneratedTime"])

@@ -1,0 +1,31 @@
+"""Evidence: the exact values a verdict rests on, recorded per test and rendered escaped into the report."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import pytest
+
+EVIDENCE = pytest.StashKey[dict[str, Any]]()
+
+
+def evidence_of(item: pytest.Item) -> dict[str, Any]:
+    """The item's evidence, in the order it was recorded: data sources first, then what the control added."""
+    if EVIDENCE not in item.stash:
+        item.stash[EVIDENCE] = {}
+    return item.stash[EVIDENCE]
+
+
+def _html_value(value: Any) -> str:
+    if isinstance(value, dict):
+        rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{_html_value(v)}</td></tr>" for k, v in value.items())
+        return f'<table class="awsaudit-evidence">{rows}</table>'
+    if isinstance(value, (list, tuple)):
+        return "<br>".join(_html_value(v) for v in value) if value else "(none)"
+    return escape(str(value))
+
+
+def to_html(evidence: dict[str, Any]) -> str:
+    """Evidence as an HTML table; every key and value is escaped, since most of them come from AWS."""
+    return _html_value(evidence) if evidence else "<p>No evidence was recorded.</p>"

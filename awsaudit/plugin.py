@@ -1,0 +1,189 @@
+"""The pytest plugin: accounts become parameters, data sources become fixtures, verdicts become a report.
+
+Loaded by the project's conftest.py. `--account` picks AWS profiles (testinfra's `--hosts`, for accounts);
+`--offline` swaps AWS for moto seeded with the twins in fixtures/. Everything a control may ask for is a fixture
+here; exceptions raised while fetching data make a test ERROR, asserts in the test body make it FAIL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from awsaudit import accounts, sources, thresholds
+from awsaudit.accounts import Account
+from awsaudit.credential_report import CredentialReport
+from awsaudit.evidence import evidence_of
+from awsaudit.frameworks import marker_lines
+from awsaudit.report import AuditReport
+from awsaudit.root import RootUser, root_virtual_mfa
+from awsaudit.twins import TwinError, Twin, load_all
+
+
+@dataclass
+class Audit:
+    """One run: when it started, what it judges by, and the accounts it covers."""
+
+    started: datetime
+    offline: bool
+    thresholds: dict[str, int]
+    accounts: list[Account]
+    cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+
+AUDIT = pytest.StashKey[Audit]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("awsaudit", "AWS compliance audit")
+    group.addoption("--account", action="append", default=[], metavar="NAME",
+                    help="AWS profile to audit; repeat or comma-separate, 'all' for every profile, shell globs "
+                         "('prod-*') allowed. Default: AWS_PROFILE, else the default profile.")
+    group.addoption("--offline", action="store_true",
+                    help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
+    thresholds.register(parser)
+
+
+def _twins(config: pytest.Config, now: datetime) -> dict[str, Twin]:
+    try:
+        return load_all(config.rootpath / "fixtures", now)
+    except TwinError as exc:
+        raise pytest.UsageError(f"offline twin: {exc}") from None
+
+
+def _select(requested: list[str], available: list[str], what: str) -> list[str]:
+    if not requested:
+        raise pytest.UsageError(f"--account was given no names; available {what}: {', '.join(available) or 'none'}")
+    try:
+        return accounts.select(requested, available)
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"--account {exc}: no such {what[:-1]}; available {what}: {', '.join(available) or 'none'}"
+        ) from None
+
+
+def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
+    given = config.getoption("account")
+    requested = accounts.split_requested(given)
+    if audit.offline:
+        twins = _twins(config, audit.started)
+        names = _select(requested, list(twins), "twins") if given else list(twins)
+        chosen = [twins[name] for name in names]
+        from awsaudit import offline  # moto is imported only by runs that use it
+
+        workdir = Path(audit.cleanup.enter_context(tempfile.TemporaryDirectory(prefix="awsaudit-")))
+        config_file = offline.write_config(chosen, workdir / "config")
+        audit.cleanup.enter_context(offline.emulate(chosen))
+        return [Account(twin.name, twin.name, config_file) for twin in chosen]
+    available = accounts.available_profiles()
+    if not given:
+        name = os.environ.get("AWS_PROFILE") or "default"
+        # No such profile: botocore's default chain (environment, instance role) supplies the credentials.
+        return [Account(name, name if name in available else None)]
+    return [Account(name, name) for name in _select(requested, available, "profiles")]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for line in marker_lines():
+        config.addinivalue_line("markers", line)
+    if config.option.help or config.option.showfixtures or config.option.markers:
+        return
+    audit = Audit(datetime.now(timezone.utc).replace(microsecond=0), config.getoption("offline"),
+                  thresholds.read(config), [])
+    config.stash[AUDIT] = audit
+    try:
+        audit.accounts = _open_accounts(config, audit)
+    except BaseException:
+        audit.cleanup.close()
+        raise
+    config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds),
+                                  "awsaudit-report")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if AUDIT in config.stash:
+        config.stash[AUDIT].cleanup.close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "account" in metafunc.fixturenames:
+        audited = metafunc.config.stash[AUDIT].accounts
+        metafunc.parametrize("account", audited, ids=[a.name for a in audited], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def account(request: pytest.FixtureRequest) -> Account:
+    """The audited account, its identity resolved (or the reason it could not be, as an ERROR)."""
+    audited: Account = request.param
+    audited.identity
+    return audited
+
+
+@pytest.fixture(scope="session")
+def now(request: pytest.FixtureRequest) -> datetime:
+    """The audit's clock: the UTC start of the run, the same for every control and account."""
+    return request.config.stash[AUDIT].started
+
+
+class _RecordedThresholds(dict):
+    """The run's thresholds; each one a control reads is written into its evidence."""
+
+    def __init__(self, values: dict[str, int], evidence: dict[str, Any]) -> None:
+        super().__init__(values)
+        self._evidence = evidence
+
+    def __getitem__(self, name: str) -> int:
+        value = super().__getitem__(name)
+        self._evidence[f"threshold {name}"] = value
+        return value
+
+
+@pytest.fixture
+def threshold(request: pytest.FixtureRequest) -> dict[str, int]:
+    """Thresholds from pytest.ini (or -o): `threshold["root_unused_days"]`."""
+    return _RecordedThresholds(request.config.stash[AUDIT].thresholds, evidence_of(request.node))
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Values the control judged, beyond those its data sources record: shown in the report row."""
+    return evidence_of(request.node)
+
+
+@pytest.fixture
+def credential_report(account: Account, request: pytest.FixtureRequest) -> CredentialReport:
+    report = sources.credential_report(account, request.config.stash[AUDIT].thresholds["credential_report_timeout"])
+    evidence_of(request.node)["credential report generated"] = report.generated_time.isoformat()
+    return report
+
+
+@pytest.fixture
+def account_summary(account: Account, request: pytest.FixtureRequest) -> dict[str, int]:
+    summary = sources.account_summary(account)
+    evidence_of(request.node)["account summary"] = dict(summary)
+    return summary
+
+
+@pytest.fixture
+def root(credential_report: CredentialReport, account_summary: dict[str, int],
+         request: pytest.FixtureRequest) -> RootUser:
+    """The root user as the credential report and the account summary show it."""
+    user = RootUser.from_sources(credential_report, account_summary)
+    evidence_of(request.node).update(user.evidence())
+    return user
+
+
+@pytest.fixture
+def root_virtual_mfa_devices(account: Account, request: pytest.FixtureRequest) -> list[str]:
+    """Serials of virtual MFA devices assigned to the root user (ListVirtualMFADevices)."""
+    serials = root_virtual_mfa(sources.assigned_virtual_mfa_devices(account), account.identity.account_id)
+    evidence_of(request.node)["virtual MFA devices assigned to root"] = serials
+    return serials

@@ -1,0 +1,244 @@
+"""What a run leaves behind: the HTML report, JUnit properties and the console summary per account.
+
+Everything an auditor needs travels on each test report's `user_properties` (control, account, identity), so the
+same data reaches the HTML report, the JUnit XML and the console, with or without xdist workers. Every string that
+came from AWS is escaped before it enters the HTML.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from pytest_html import extras
+from pytest_metadata.plugin import metadata_key
+
+from awsaudit.accounts import Account
+from awsaudit.controls import control_of
+from awsaudit.errors import AuditError
+from awsaudit.evidence import evidence_of, to_html
+
+VERDICTS = ("passed", "failed", "error", "not applicable")
+_COLUMNS = (("account", "Account", True), ("control", "Control", True), ("title", "Title", False),
+            ("severity", "Severity", True), ("frameworks", "Frameworks", False))
+_IDENTITY = ("account_id", "alias", "caller_arn", "credential_report_generated")
+
+
+@dataclass(frozen=True)
+class _Crash:
+    """Where a verdict came from, in the shape pytest's summaries and JUnit XML read."""
+
+    path: str
+    lineno: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.lineno}: {self.message}"
+
+
+@dataclass(frozen=True)
+class _OneLine:
+    """A failure or error shown as its reason alone: auditors read the cause, not the engine's stack."""
+
+    reprcrash: _Crash
+
+    def toterminal(self, tw: Any) -> None:
+        tw.line(self.reprcrash.message, red=True)
+
+    def __str__(self) -> str:
+        return self.reprcrash.message
+
+
+def unused_path(path: Path) -> Path:
+    """`path`, or `path` with -2, -3, ... before the suffix: an earlier report is never overwritten."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+def suite_version(root: Path) -> str:
+    from awsaudit import __version__
+
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+    return f"{__version__} (git {commit}{' with local changes' if dirty else ''})"
+
+
+def verdict_of(report: pytest.TestReport) -> str | None:
+    """The control's verdict this phase decides, or None when the phase decides nothing."""
+    if report.when == "call":
+        return {"passed": "passed", "failed": "failed", "skipped": "not applicable"}[report.outcome]
+    if report.failed:
+        return "error"
+    if report.when == "setup" and report.skipped:
+        return "not applicable"
+    return None
+
+
+class AuditReport:
+    """The report plugin of one run; registered by awsaudit.plugin."""
+
+    def __init__(self, config: pytest.Config, started: datetime, offline: bool, thresholds: dict[str, int]) -> None:
+        self.config = config
+        self.started = started
+        self.verdicts: dict[str, tuple[str, str, str]] = {}  # nodeid -> (account, verdict, line)
+        self.identities: dict[str, dict[str, str]] = {}
+        if config.getoption("htmlpath", None) or not config.option.collectonly:
+            chosen = config.getoption("htmlpath", None) or str(
+                config.rootpath / "reports" / f"audit-{started:%Y%m%dT%H%M%SZ}.html")
+            config.option.htmlpath = str(unused_path(Path(chosen).expanduser().absolute()))
+            config.option.self_contained_html = True
+        self.offline = offline
+        self.thresholds = thresholds
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """The report's environment table: which suite judged, when, by which thresholds (escaped: it is HTML)."""
+        metadata = self.config.stash[metadata_key]
+        metadata["awsaudit"] = escape(suite_version(self.config.rootpath))
+        metadata["Audit started (UTC)"] = self.started.isoformat()
+        metadata["Accounts from"] = ("offline twins (fixtures/, served by moto)" if self.offline
+                                     else "AWS profiles")
+        metadata["Thresholds"] = {escape(k): v for k, v in self.thresholds.items()}
+
+    # -- collection: what each test is, as properties -------------------------------------------------------------
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            meta = control_of(item)
+            audited = getattr(item, "callspec", None) and item.callspec.params.get("account")
+            if meta is None or not isinstance(audited, Account):
+                continue
+            item.user_properties += [
+                ("control_id", meta.id), ("account", audited.name), ("severity", meta.severity),
+                ("title", meta.title), ("frameworks", "; ".join(meta.framework_refs)),
+            ]
+
+    # -- each test: identity, evidence, one-line reasons ----------------------------------------------------------
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        meta = control_of(item)
+        if meta is None:
+            return
+        if call.excinfo is not None and (call.excinfo.errisinstance(AuditError) or (
+                call.excinfo.errisinstance(AssertionError) and self.config.option.tbstyle == "auto")):
+            message = str(call.excinfo.value).split("\nassert ")[0].strip() or "assertion failed"
+            path, lineno, _ = item.location
+            report.longrepr = _OneLine(_Crash(path, (lineno or 0) + 1, message))
+        verdict = verdict_of(report)
+        if verdict is None:
+            return
+        audited = item.callspec.params["account"]
+        have = dict(item.user_properties)
+        for name, value in _known_identity(audited).items():
+            if name not in have:
+                item.user_properties.append((name, value))
+        report.extras = [*getattr(report, "extras", []), extras.html(self._details(item, report, verdict))]
+
+    def _details(self, item: pytest.Item, report: pytest.TestReport, verdict: str) -> str:
+        meta = control_of(item)
+        reason = _reason(report)
+        frameworks = "".join(f"<li>{escape(ref)}</li>" for ref in meta.framework_refs)
+        return (
+            f'<div class="awsaudit-details"><h3>{escape(meta.id)} — {escape(meta.title)}</h3>'
+            f"<p><b>Verdict:</b> {escape(verdict)}{': ' + escape(reason) if reason else ''}</p>"
+            f"<h4>Evidence</h4>{to_html(evidence_of(item))}"
+            f"<h4>Why it matters</h4><p>{escape(meta.rationale)}</p>"
+            f"<h4>Remediation</h4><pre>{escape(meta.remediation)}</pre>"
+            f"<h4>Frameworks</h4><ul>{frameworks}</ul></div>"
+        )
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        verdict = verdict_of(report)
+        if "control_id" not in props or verdict is None:
+            return
+        self.identities.setdefault(props["account"], {}).update({k: props[k] for k in _IDENTITY if k in props})
+        line = f"{props['control_id']} {props['title']}"
+        reason = _reason(report)
+        self.verdicts[report.nodeid] = (props["account"], verdict, f"{line}: {reason}" if reason else line)
+
+    # -- the whole run: per-account summaries ---------------------------------------------------------------------
+
+    def _tallies(self) -> dict[str, Counter[str]]:
+        tallies: dict[str, Counter[str]] = {}
+        for account, verdict, _ in self.verdicts.values():
+            tallies.setdefault(account, Counter())[verdict] += 1
+        return tallies
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        tallies = self._tallies()
+        if not tallies:
+            return
+        terminalreporter.write_sep("=", "awsaudit: verdicts per account")
+        for account, counts in tallies.items():
+            ident = self.identities.get(account, {})
+            where = ", ".join(v for v in (ident.get("account_id"), ident.get("alias")) if v)
+            terminalreporter.write_line(
+                f"{account}{f' ({where})' if where else ''}: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS))
+            for acc, verdict, line in self.verdicts.values():
+                if acc == account and verdict in ("failed", "error"):
+                    terminalreporter.write_line(f"    {verdict.upper():6} {line}")
+
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        ours = [f'<th class="sortable" data-column-type="{key}">{label}</th>' if sortable else f"<th>{label}</th>"
+                for key, label, sortable in _COLUMNS]
+        cells[:] = [cells[0], *ours, cells[1], cells[2]]
+
+    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
+        props = dict(getattr(report, "user_properties", []))
+        ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>'
+                for (key, _, _), source in zip(_COLUMNS, ("account", "control_id", "title", "severity", "frameworks"))]
+        cells[:] = [cells[0], *ours, cells[1], cells[2]]
+
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        rows = []
+        for account, counts in self._tallies().items():
+            ident = self.identities.get(account, {})
+            cells = [account, *(ident.get(k, "") for k in _IDENTITY), *(str(counts[v]) for v in VERDICTS)]
+            rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+        head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated", "Passed", "Failed",
+                "Errors", "Not applicable"]
+        prefix.append(
+            f"<h2>Audit</h2><p>Started {escape(self.started.isoformat())}. "
+            "Each row below opens to its evidence and remediation.</p>"
+            '<table class="awsaudit-accounts"><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
+            + "".join(rows) + "</table>"
+        )
+
+
+def _known_identity(audited: Account) -> dict[str, str]:
+    """What the run already knows of the account, without fetching anything."""
+    identity = audited.cached("account identity")
+    report = audited.cached("credential report")
+    found = {}
+    if identity is not None:
+        found.update(account_id=identity.account_id, alias=identity.alias or "", caller_arn=identity.caller_arn)
+    if report is not None:
+        found["credential_report_generated"] = report.generated_time.isoformat()
+    return found
+
+
+def _reason(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return report.longrepr[2].removeprefix("Skipped: ")
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        return crash.message if crash else str(report.longrepr).strip().splitlines()[-1]
+    return ""

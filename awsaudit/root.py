@@ -1,0 +1,108 @@
+"""The AWS root user as two sources see it: the credential report's root row and the account summary flags.
+
+The report may be up to four hours old and the summary is fresh, so a root credential counts as present when either
+source says so: a stale report must not hide a key created an hour ago.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from awsaudit.controls import not_applicable
+from awsaudit.credential_report import CredentialReport, CredentialRow
+
+# The serial AWS gives the virtual MFA device of a root user.
+ROOT_VIRTUAL_MFA_SUFFIX = ":mfa/root-account-mfa-device"
+
+
+@dataclass(frozen=True)
+class Use:
+    when: datetime
+    credential: str
+
+
+@dataclass(frozen=True)
+class Certificate:
+    slot: int
+    last_rotated: datetime | None
+
+
+@dataclass(frozen=True)
+class RootUser:
+    row: CredentialRow
+    summary: dict[str, int]
+    report_generated: datetime
+
+    @classmethod
+    def from_sources(cls, report: CredentialReport, summary: dict[str, int]) -> RootUser:
+        return cls(report.root, summary, report.generated_time)
+
+    @property
+    def access_key_signals(self) -> list[str]:
+        """Each source that says the root user has an access key, as the field and value read."""
+        signals = [f"access_key_{n}_active = true" for n in (1, 2) if getattr(self.row, f"access_key_{n}_active")]
+        if self.summary["AccountAccessKeysPresent"]:
+            signals.append("AccountAccessKeysPresent = 1")
+        return signals
+
+    @property
+    def certificate_signals(self) -> list[str]:
+        signals = [f"cert_{n}_active = true" for n in (1, 2) if getattr(self.row, f"cert_{n}_active")]
+        if self.summary["AccountSigningCertificatesPresent"]:
+            signals.append("AccountSigningCertificatesPresent = 1")
+        return signals
+
+    @property
+    def active_certificates(self) -> list[Certificate]:
+        return [Certificate(n, getattr(self.row, f"cert_{n}_last_rotated"))
+                for n in (1, 2) if getattr(self.row, f"cert_{n}_active")]
+
+    @property
+    def last_use(self) -> Use | None:
+        """The latest use of any root credential: password, access key 1 or access key 2."""
+        uses = [Use(when, credential) for when, credential in (
+            (self.row.password_last_used, "password"),
+            (self.row.access_key_1_last_used_date, "access key 1"),
+            (self.row.access_key_2_last_used_date, "access key 2"),
+        ) if when is not None]
+        return max(uses, key=lambda use: use.when, default=None)
+
+    @property
+    def has_no_password(self) -> bool:
+        """True only when the report says so (centralized root access); not_supported proves nothing."""
+        return self.row.password_enabled is False
+
+    def require_sign_in(self) -> None:
+        """MFA controls judge how the root user signs in; without a password it cannot, so they do not apply."""
+        if self.has_no_password:
+            not_applicable("the root user has no password (centralized root access): it cannot sign in")
+
+    @property
+    def mfa_gaps(self) -> list[str]:
+        """Each source that does not show MFA on the root user."""
+        gaps = [] if self.row.mfa_active else [f"mfa_active = {self.row.raw['mfa_active']}"]
+        if not self.summary["AccountMFAEnabled"]:
+            gaps.append("AccountMFAEnabled = 0")
+        return gaps
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "credential report generated": self.report_generated.isoformat(),
+            "credential report root row": dict(self.row.raw),
+            "account summary": dict(self.summary),
+        }
+
+
+def root_virtual_mfa(devices: list[dict[str, Any]], account_id: str) -> list[str]:
+    """Serials of the virtual MFA devices assigned to the root user of `account_id`."""
+    # Matched without the partition, so aws-cn and aws-us-gov accounts are recognised too.
+    root_arn = f":iam::{account_id}:root"
+    root_serial = f":iam::{account_id}{ROOT_VIRTUAL_MFA_SUFFIX}"
+
+    def is_root(device: dict[str, Any]) -> bool:
+        arn = device.get("User", {}).get("Arn", "")
+        return arn.endswith(root_arn) or device["SerialNumber"].endswith(root_serial)
+
+    return [device["SerialNumber"] for device in devices if is_root(device)]
