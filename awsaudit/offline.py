@@ -16,13 +16,14 @@ from typing import Any, Iterator
 from unittest import mock
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 from moto import mock_aws
 from moto.iam.models import AccountSummary, IAMBackend, iam_backends
 from moto.iam.responses import IamResponse
 
 from awsaudit.credential_report import ROOT_USER
 from awsaudit.root import ROOT_VIRTUAL_MFA_SUFFIX
-from awsaudit.twins import Credential, RootState, Twin
+from awsaudit.twins import Credential, RootState, Twin, TwinError
 
 SOURCE_PROFILE = "awsaudit-offline-source"
 AUDIT_ROLE = "awsaudit-offline-audit"
@@ -137,8 +138,9 @@ def _seed(twin: Twin, endpoint_url: str | None) -> None:
     sts = boto3.client("sts", aws_access_key_id=_FAKE_KEY[0], aws_secret_access_key=_FAKE_KEY[1], **base)
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{twin.account_id}:role/awsaudit-offline-seed",
                             RoleSessionName="awsaudit-seed")["Credentials"]
-    iam = boto3.client("iam", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                       aws_session_token=creds["SessionToken"], **base)
+    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"])
+    iam = session.client("iam", **base)
     if twin.alias:
         iam.create_account_alias(AccountAlias=twin.alias)
     for user in twin.users:
@@ -147,6 +149,11 @@ def _seed(twin: Twin, endpoint_url: str | None) -> None:
             iam.create_login_profile(UserName=user.name, Password="Offline-twin-password-1!")
         for _ in range(user.access_keys):
             iam.create_access_key(UserName=user.name)
+    for call in twin.seed:
+        try:
+            getattr(session.client(call.service, **base), call.operation)(**call.params)
+        except (AttributeError, BotoCoreError, ClientError) as exc:
+            raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation} failed: {exc}") from None
     if twin.root.mfa == "virtual":
         backend = iam_backends[twin.account_id][_PARTITION]
         device = backend.create_virtual_mfa_device(ROOT_VIRTUAL_MFA_SUFFIX.split("/")[-1], "/")

@@ -80,7 +80,10 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
 
         workdir = Path(audit.cleanup.enter_context(tempfile.TemporaryDirectory(prefix="awsaudit-")))
         config_file = offline.write_config(chosen, workdir / "config")
-        audit.cleanup.enter_context(offline.emulate(chosen))
+        try:
+            audit.cleanup.enter_context(offline.emulate(chosen))
+        except TwinError as exc:
+            raise pytest.UsageError(f"offline twin: {exc}") from None
         return [Account(twin.name, twin.name, config_file) for twin in chosen]
     available = accounts.available_profiles()
     if not given:

@@ -25,6 +25,7 @@ from awsaudit.errors import AuditError
 from awsaudit.evidence import evidence_of, to_html
 
 VERDICTS = ("passed", "failed", "error", "not applicable")
+_PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "not applicable": "not applicable"}
 _COLUMNS = (("account", "Account", True), ("control", "Control", True), ("title", "Title", False),
             ("severity", "Severity", True), ("frameworks", "Frameworks", False))
 _IDENTITY = ("account_id", "alias", "caller_arn", "credential_report_generated")
@@ -143,11 +144,11 @@ class AuditReport:
         verdict = verdict_of(report)
         if verdict is None:
             return
-        audited = item.callspec.params["account"]
         have = dict(item.user_properties)
-        for name, value in _known_identity(audited).items():
+        for name, value in _known_identity(item.callspec.params["account"]).items():
             if name not in have:
                 item.user_properties.append((name, value))
+                report.user_properties.append((name, value))
         report.extras = [*getattr(report, "extras", []), extras.html(self._details(item, report, verdict))]
 
     def _details(self, item: pytest.Item, report: pytest.TestReport, verdict: str) -> str:
@@ -190,7 +191,7 @@ class AuditReport:
             ident = self.identities.get(account, {})
             where = ", ".join(v for v in (ident.get("account_id"), ident.get("alias")) if v)
             terminalreporter.write_line(
-                f"{account}{f' ({where})' if where else ''}: " + ", ".join(f"{counts[v]} {v}" for v in VERDICTS))
+                f"{account}{f' ({where})' if where else ''}: " + ", ".join(f"{counts[v]} {_PLURAL[v]}" for v in VERDICTS))
             for acc, verdict, line in self.verdicts.values():
                 if acc == account and verdict in ("failed", "error"):
                     terminalreporter.write_line(f"    {verdict.upper():6} {line}")

@@ -51,6 +51,15 @@ class User:
 
 
 @dataclass(frozen=True)
+class Call:
+    """A boto3 call that sets the twin up (`iam.update_account_password_policy`), for state the schema lacks."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Twin:
     name: str
     description: str
@@ -58,6 +67,7 @@ class Twin:
     alias: str | None
     root: RootState
     users: tuple[User, ...] = ()
+    seed: tuple[Call, ...] = ()
     expect: dict[str, str] = field(default_factory=dict)
 
 
@@ -126,7 +136,7 @@ def load(path: Path, now: datetime) -> Twin:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TwinError(f"{path}: cannot be read: {exc}") from None
     top = _Reader(path, data, "", now)
-    top.check_keys({"description", "account_id", "alias", "root", "users", "expect"})
+    top.check_keys({"description", "account_id", "alias", "root", "users", "seed", "expect"})
     account_id = top.get("account_id", str)
     if not re.fullmatch(r"\d{12}", account_id):
         raise top.fail("account_id", f"{account_id!r} is not 12 digits")
@@ -149,12 +159,20 @@ def load(path: Path, now: datetime) -> Twin:
         user = top.child(entry, f"users[{index}]")
         user.check_keys({"name", "password", "access_keys"})
         users.append(User(user.get("name", str), user.get("password", bool, False), user.get("access_keys", int, 0)))
+    seed = []
+    for index, entry in enumerate(top.get("seed", list, [])):
+        call = top.child(entry, f"seed[{index}]")
+        call.check_keys({"call", "params"})
+        service, _, operation = call.get("call", str).partition(".")
+        if not service or not operation.isidentifier():
+            raise call.fail("call", "expected service.operation, as boto3 names them (iam.create_group)")
+        seed.append(Call(service, operation, call.get("params", dict, {})))
     expect = top.child(top.get("expect", dict, {}), "expect")
     for control_id, verdict in expect.table.items():
         if verdict not in VERDICTS:
             raise expect.fail(control_id, f"{verdict!r} is not one of {', '.join(VERDICTS)}")
     return Twin(path.stem, top.get("description", str, ""), account_id, top.get("alias", str, None),
-                state, tuple(users), dict(expect.table))
+                state, tuple(users), tuple(seed), dict(expect.table))
 
 
 def load_all(directory: Path, now: datetime) -> dict[str, Twin]:

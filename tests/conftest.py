@@ -1,0 +1,59 @@
+"""Helpers that run the audit the way a user does: `pytest` in the project root, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class AuditRun:
+    returncode: int
+    output: str
+    report: Path
+    junit: Path
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        """Test id (`test_root_has_mfa[compliant]`) -> passed, failed, error or not applicable."""
+        verdicts = {}
+        for case in ET.parse(self.junit).iter("testcase"):
+            kinds = {child.tag for child in case}
+            verdicts[case.get("name")] = ("error" if "error" in kinds else "failed" if "failure" in kinds
+                                          else "not applicable" if "skipped" in kinds else "passed")
+        return verdicts
+
+    @property
+    def properties(self) -> dict[str, dict[str, str]]:
+        """Test id -> its JUnit properties."""
+        return {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+                for case in ET.parse(self.junit).iter("testcase")}
+
+    def messages(self, tag: str) -> dict[str, str]:
+        """Test id -> the message of its `failure` or `error` element."""
+        return {case.get("name"): child.get("message", "") + (child.text or "")
+                for case in ET.parse(self.junit).iter("testcase") for child in case if child.tag == tag}
+
+
+def run_audit(tmp_path: Path, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO) -> AuditRun:
+    """`pytest ARGS` in the project root, its HTML and JUnit reports written under tmp_path."""
+    report, junit = tmp_path / "report.html", tmp_path / "junit.xml"
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--html={report}",
+               f"--junitxml={junit}", *args]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+    return AuditRun(done.returncode, done.stdout + done.stderr, report, junit)
+
+
+@pytest.fixture(scope="session")
+def offline_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    """The README's main job, `pytest --offline`, run once for every test that reads its results."""
+    return run_audit(tmp_path_factory.mktemp("offline"), "--offline")
