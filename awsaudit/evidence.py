@@ -17,7 +17,14 @@ def evidence_of(item: pytest.Item) -> dict[str, Any]:
     return item.stash[EVIDENCE]
 
 
+# A mapping longer than this (a credential report row) is laid out in columns, so it fits one screen.
+_GRID_AFTER = 8
+
+
 def _html_value(value: Any) -> str:
+    if isinstance(value, dict) and len(value) > _GRID_AFTER:
+        pairs = "".join(f"<dt>{escape(str(k))}</dt><dd>{_html_value(v)}</dd>" for k, v in value.items())
+        return f'<dl class="awsaudit-fields">{pairs}</dl>'
     if isinstance(value, dict):
         rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{_html_value(v)}</td></tr>" for k, v in value.items())
         return f'<table class="awsaudit-evidence">{rows}</table>'

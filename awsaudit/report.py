@@ -102,6 +102,7 @@ class AuditReport:
                 config.rootpath / "reports" / f"audit-{started:%Y%m%dT%H%M%SZ}.html")
             config.option.htmlpath = str(unused_path(Path(chosen).expanduser().absolute()))
             config.option.self_contained_html = True
+            config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
         self.offline = offline
         self.thresholds = thresholds
 
@@ -113,6 +114,9 @@ class AuditReport:
         metadata["Accounts from"] = ("offline twins (fixtures/, served by moto)" if self.offline
                                      else "AWS profiles")
         metadata["Thresholds"] = {escape(k): v for k, v in self.thresholds.items()}
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = f"AWS audit {self.started:%Y-%m-%d %H:%M:%S} UTC"
 
     # -- collection: what each test is, as properties -------------------------------------------------------------
 
