@@ -121,10 +121,12 @@ def parse(content: bytes, generated_time: datetime) -> CredentialReport:
     if header != COLUMNS:
         missing = [c for c in COLUMNS if c not in header]
         extra = [c for c in header if c not in COLUMNS]
+        repeated = sorted({c for c in header if header.count(c) > 1})
         detail = "; ".join(
             part for part in (
                 f"missing {', '.join(missing)}" if missing else "",
                 f"unknown {', '.join(extra)}" if extra else "",
+                f"repeated {', '.join(repeated)}" if repeated else "",
             ) if part
         ) or "columns out of order"
         raise ReportError(f"the credential report header is not the documented one: {detail}")
@@ -175,13 +177,13 @@ def fetch(
             state = "INPROGRESS"
         if state == "COMPLETE":
             break
-        delay = POLL_DELAYS[min(attempt, len(POLL_DELAYS) - 1)]
-        if clock() + delay > deadline:
+        remaining = deadline - clock()
+        if remaining <= 0:
             raise ReportError(
                 f"the credential report was still {state} after {timeout:g} s "
                 "(raise credential_report_timeout to wait longer)"
             )
-        sleep(delay)
+        sleep(min(POLL_DELAYS[min(attempt, len(POLL_DELAYS) - 1)], remaining))
         attempt += 1
     answer = iam.get_credential_report()
     return parse(answer["Content"], answer["GeneratedTime"])

@@ -35,11 +35,15 @@ DENIED = frozenset(
         "ssm:GetParameter",
         "ssm:GetParameters",
         "ssm:GetParametersByPath",
+        "ssm:GetParameterHistory",
         "sts:GetSessionToken",
         "sts:GetFederationToken",
         "ecr:GetAuthorizationToken",
+        "ecr-public:GetAuthorizationToken",
         "codeartifact:GetAuthorizationToken",
         "redshift:GetClusterCredentials",
+        "redshift:GetClusterCredentialsWithIAM",
+        "redshift-serverless:GetCredentials",
         "cognito-identity:GetCredentialsForIdentity",
     }
 )

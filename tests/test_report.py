@@ -1,0 +1,100 @@
+"""The HTML report: a new file each run, the columns and evidence an auditor reads, every AWS string escaped."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from awsaudit.report import unused_path
+from conftest import REPO, AuditRun, run_audit
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def report_data(run: AuditRun) -> dict:
+    """The JSON pytest-html renders the page from (the browser inserts its cells as HTML)."""
+    blob = re.search(r'data-jsonblob="([^"]*)"', run.report.read_text(encoding="utf-8"))
+    assert blob, "no data blob in the report"
+    return json.loads(unescape(blob[1]))
+
+
+def rows(run: AuditRun) -> dict[str, dict]:
+    return {test_id.split("::")[-1]: results[-1] for test_id, results in report_data(run)["tests"].items()}
+
+
+def test_rows_carry_account_control_title_severity_and_frameworks(offline_audit: AuditRun) -> None:
+    row = rows(offline_audit)["test_root_has_no_active_access_keys[noncompliant]"]
+    cells = "".join(row["resultsTableRow"])
+    for cell in ("noncompliant", "ROOT-1", "Root user has no access keys", "critical",
+                 "CIS AWS 3.0 1.4; CIS AWS 5.0 1.3; AWS Security Hub IAM.4"):
+        assert f">{cell}</td>" in cells
+
+
+def test_each_row_opens_to_evidence_and_remediation(offline_audit: AuditRun) -> None:
+    row = rows(offline_audit)["test_root_not_used_recently[root-used-by-key]"]
+    details = "".join(extra["content"] for extra in row["extras"] if extra["format_type"] == "html")
+    assert "<b>Verdict:</b> failed: root user was used 2.0 days ago" in details
+    assert "<dt>access_key_1_last_used_date</dt>" in details
+    assert "threshold root_unused_days" in details and ">7<" in details
+    assert "<h4>Remediation</h4>" in details and "cloudtrail lookup-events" in details
+
+
+def test_the_summary_counts_verdicts_per_account(offline_audit: AuditRun) -> None:
+    page = offline_audit.report.read_text(encoding="utf-8")
+    assert ("<tr><td>noncompliant</td><td>222222222222</td><td>noncompliant-example</td>" in page)
+    assert re.search(r"<td>virtual-mfa</td>(<td>[^<]*</td>){4}<td>4</td><td>1</td><td>0</td><td>1</td></tr>", page)
+
+
+def test_the_report_is_self_contained(offline_audit: AuditRun) -> None:
+    page = offline_audit.report.read_text(encoding="utf-8")
+    assert "<style" in page and ".awsaudit-accounts" in page
+    assert not re.search(r'<(link|script)[^>]+(href|src)="https?://', page)
+
+
+@pytest.fixture(scope="module")
+def hostile_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    """An account whose alias and IAM user name carry markup, as AWS data could."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    project = tmp / "project"
+    (project / "fixtures").mkdir(parents=True)
+    for name in ("conftest.py", "pytest.ini", "checks"):
+        source = REPO / name
+        (project / name).write_text(source.read_text()) if source.is_file() else None
+    (project / "checks").mkdir()
+    (project / "checks" / "test_root.py").write_text((REPO / "checks" / "test_root.py").read_text())
+    twin = (REPO / "fixtures" / "noncompliant.toml").read_text()
+    twin = twin.replace('alias = "noncompliant-example"', f"alias = '{HOSTILE}'")
+    (project / "fixtures" / "hostile.toml").write_text(twin)
+    return run_audit(tmp, "--offline", cwd=project)
+
+
+def test_aws_strings_are_escaped_everywhere(hostile_audit: AuditRun) -> None:
+    assert hostile_audit.returncode == 1, hostile_audit.output
+    data = report_data(hostile_audit)
+    page = hostile_audit.report.read_text(encoding="utf-8")
+    rendered = [page, json.dumps(data["environment"])] + [
+        cell for results in data["tests"].values() for result in results
+        for cell in result["resultsTableRow"] + [extra["content"] for extra in result["extras"]]]
+    assert not any("<script>alert" in text for text in rendered)
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_an_earlier_report_is_never_overwritten(tmp_path: Path) -> None:
+    first = tmp_path / "audit.html"
+    assert unused_path(first) == first
+    first.write_text("earlier")
+    second = unused_path(first)
+    assert second == tmp_path / "audit-2.html"
+    second.write_text("earlier too")
+    assert unused_path(first) == tmp_path / "audit-3.html"
+
+
+def test_two_runs_with_the_same_html_path_keep_both_reports(tmp_path: Path) -> None:
+    args = ("--offline", "--account", "compliant", "-k", "mfa_is_hardware")
+    run_audit(tmp_path, *args)
+    run_audit(tmp_path, *args)
+    assert (tmp_path / "report.html").exists() and (tmp_path / "report-2.html").exists()
