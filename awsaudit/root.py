@@ -39,20 +39,18 @@ class RootUser:
     def from_sources(cls, report: CredentialReport, summary: dict[str, int]) -> RootUser:
         return cls(report.root, summary, report.generated_time)
 
+    def _signals(self, credential: str, flag: str) -> list[str]:
+        """Each source that says the root user has this credential: report slots 1 and 2, then the summary flag."""
+        slots = [f"{credential}_{n}_active = true" for n in (1, 2) if getattr(self.row, f"{credential}_{n}_active")]
+        return slots + ([f"{flag} = 1"] if self.summary[flag] else [])
+
     @property
     def access_key_signals(self) -> list[str]:
-        """Each source that says the root user has an access key, as the field and value read."""
-        signals = [f"access_key_{n}_active = true" for n in (1, 2) if getattr(self.row, f"access_key_{n}_active")]
-        if self.summary["AccountAccessKeysPresent"]:
-            signals.append("AccountAccessKeysPresent = 1")
-        return signals
+        return self._signals("access_key", "AccountAccessKeysPresent")
 
     @property
     def certificate_signals(self) -> list[str]:
-        signals = [f"cert_{n}_active = true" for n in (1, 2) if getattr(self.row, f"cert_{n}_active")]
-        if self.summary["AccountSigningCertificatesPresent"]:
-            signals.append("AccountSigningCertificatesPresent = 1")
-        return signals
+        return self._signals("cert", "AccountSigningCertificatesPresent")
 
     @property
     def active_certificates(self) -> list[Certificate]:

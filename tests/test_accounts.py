@@ -4,7 +4,7 @@ that makes every control needing a source see the same value or the same failure
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ProfileNotFound
@@ -166,6 +166,17 @@ def account(monkeypatch: pytest.MonkeyPatch) -> tuple[Account, list[str]]:
     return acct, asked
 
 
+def failing_loader(error: Exception) -> tuple[Callable[[DummyClient], None], list[DummyClient]]:
+    """A loader that raises `error`, and the clients it was called with."""
+    calls: list[DummyClient] = []
+
+    def loader(client: DummyClient) -> None:
+        calls.append(client)
+        raise error
+
+    return loader, calls
+
+
 def test_fetch_runs_the_loader_once_and_shares_its_value(account: tuple[Account, list[str]]) -> None:
     acct, asked = account
     calls: list[Any] = []
@@ -195,12 +206,7 @@ def test_sources_are_cached_separately(account: tuple[Account, list[str]]) -> No
 def test_a_client_error_is_remembered_and_raised_again_without_reloading(account: tuple[Account, list[str]]) -> None:
     """Every control needing the source reports the same cause, and the denied call is not repeated per control."""
     acct, asked = account
-    calls = 0
-
-    def loader(client: DummyClient) -> None:
-        nonlocal calls
-        calls += 1
-        raise client_error("AccessDenied", "GetCredentialReport", "not authorized")
+    loader, calls = failing_loader(client_error("AccessDenied", "GetCredentialReport", "not authorized"))
 
     expected = ("prod: credential report: iam:GetCredentialReport was denied (AccessDenied): "
                 "grant iam:GetCredentialReport to the identity that runs the audit")
@@ -211,24 +217,19 @@ def test_a_client_error_is_remembered_and_raised_again_without_reloading(account
         messages.append(str(caught.value))
     assert messages == [expected] * 3
     assert "\n" not in expected
-    assert calls == 1
+    assert len(calls) == 1
     assert asked == ["iam"]
     assert acct.cached("credential report") is None
 
 
 def test_an_audit_error_from_the_loader_is_remembered_too(account: tuple[Account, list[str]]) -> None:
     acct, _ = account
-    calls = 0
-
-    def loader(client: DummyClient) -> None:
-        nonlocal calls
-        calls += 1
-        raise ReportError("the credential report is empty")
+    loader, calls = failing_loader(ReportError("the credential report is empty"))
 
     for _ in range(2):
         with pytest.raises(SourceError, match=r"^prod: credential report: the credential report is empty$"):
             acct.fetch("iam", "credential report", loader)
-    assert calls == 1
+    assert len(calls) == 1
 
 
 def test_a_client_that_cannot_be_made_is_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
