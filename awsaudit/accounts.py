@@ -40,6 +40,10 @@ _PROVIDER_CALLS = {"AssumeRole": "sts", "AssumeRoleWithWebIdentity": "sts", "Ass
                    "GetRoleCredentials": "sso"}
 
 
+# The (service, source) under which each account's identity is fetched.
+IDENTITY = ("sts", "account identity")
+
+
 @dataclass(frozen=True)
 class Identity:
     account_id: str
@@ -111,7 +115,7 @@ class Account:
         self._lock = threading.RLock()
         self._session: boto3.Session | None = None
         self._clients: dict[str, Any] = {}
-        self._fetched: dict[str, tuple[bool, Any]] = {}
+        self._fetched: dict[tuple[str, str], tuple[bool, Any]] = {}
 
     def __repr__(self) -> str:
         return f"Account({self.name!r})"
@@ -133,30 +137,38 @@ class Account:
             return self._clients[service]
 
     def fetch(self, service: str, source: str, loader: Callable[[Any], T]) -> T:
-        """`loader(client)` once per run; later calls get its value, or the same error again."""
+        """`loader(client)` once per run for each (service, source); later calls get its value or the same error.
+
+        `source` names the data in messages ("credential report"); the first loader given for it is the one used.
+        """
+        key = (service, source)
         with self._lock:
-            if source not in self._fetched:
+            if key not in self._fetched:
+                client = None
                 try:
-                    self._fetched[source] = (True, loader(self.client(service)))
+                    client = self.client(service)
+                    self._fetched[key] = (True, loader(client))
                 except AuditError as exc:
-                    self._fetched[source] = (False, f"{source}: {exc}")
+                    self._fetched[key] = (False, f"{source}: {exc}")
                 except (ClientError, BotoCoreError) as exc:
-                    self._fetched[source] = (False, f"{source}: {describe_aws_error(exc, service)}")
-            ok, value = self._fetched[source]
+                    # IAM actions use the service's signing name (elbv2 -> elasticloadbalancing).
+                    prefix = client.meta.service_model.signing_name if client is not None else service
+                    self._fetched[key] = (False, f"{source}: {describe_aws_error(exc, prefix)}")
+            ok, value = self._fetched[key]
         if not ok:
             raise SourceError(f"{self.name}: {value}")
         return value
 
-    def cached(self, source: str) -> Any | None:
+    def cached(self, service: str, source: str) -> Any | None:
         """A source already fetched successfully, or None; never fetches."""
         with self._lock:
-            ok, value = self._fetched.get(source, (False, None))
+            ok, value = self._fetched.get((service, source), (False, None))
         return value if ok else None
 
     @property
     def identity(self) -> Identity:
         """Who the audit runs as and in which account, resolved once."""
-        return self.fetch("sts", "account identity", self._resolve_identity)
+        return self.fetch(*IDENTITY, self._resolve_identity)
 
     def _resolve_identity(self, sts: Any) -> Identity:
         caller = sts.get_caller_identity()

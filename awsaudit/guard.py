@@ -1,65 +1,75 @@
-"""The read-only guard: every AWS call the suite makes is checked before it is signed and sent.
+"""The read-only guard: every AWS call made during an audit is checked before it is signed and sent.
 
 An audit must never change the account it audits, whatever a control (or a bug in one) asks for. The guard is a
-botocore `before-call` handler registered on each session before any client exists, so it also sees the calls that
-botocore's own credential providers make (sts:AssumeRole for role_arn profiles).
+botocore `before-call` handler. It is registered on each account's session before any client exists, so it also
+sees the calls botocore's own credential providers make (sts:AssumeRole for role_arn profiles), and, for the length
+of the audit, on every other botocore session too, so a control that builds its own boto3 client is held to it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import re
+from typing import Any, Iterator
 
+import boto3
+import botocore.handlers
 import botocore.session
 
 from awsaudit.errors import ReadOnlyViolation
 
 READ_PREFIXES = ("Get", "List", "Describe")
 
-# Reads that do not start with a read verb, yet change nothing an audit cares about.
+# Calls that do not start with a read verb, yet change nothing an audit cares about.
 ALLOWED = frozenset(
     {
         # Builds the credential report AWS keeps for four hours; it changes no identity or permission.
         "iam:GenerateCredentialReport",
-        # How botocore turns role_arn and web identity profiles into credentials.
+        # How botocore turns role_arn, web identity and IAM Identity Center profiles into credentials.
         "sts:AssumeRole",
         "sts:AssumeRoleWithWebIdentity",
         "sts:AssumeRoleWithSAML",
+        "sso-oidc:CreateToken",
     }
 )
 
-# Reads by name that hand out secrets or new credentials: an audit needs none of them, and none may reach a report.
+# Get* reads whose names say they hand out secrets or credentials are refused, except these, which return none.
+_SECRET_BEARING = re.compile(r"Secret|Password|Token|Credentials|AccessDetails|InstanceAccess|ApiKey")
+SAFE_DESPITE_NAME = frozenset(
+    {
+        "iam:GetCredentialReport",  # credential state and dates, no credential
+        "iam:GetAccountPasswordPolicy",  # the policy, not a password
+        "sso:GetRoleCredentials",  # how botocore signs in with an IAM Identity Center profile
+    }
+)
+# Reads refused by name: object contents, and calls that create state though they start with a read verb.
 DENIED = frozenset(
     {
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:BatchGetSecretValue",
+        "s3:GetObject",
+        "cognito-identity:GetId",
+        "glue:GetConnection",
+        "glue:GetConnections",
         "ssm:GetParameter",
         "ssm:GetParameters",
         "ssm:GetParametersByPath",
         "ssm:GetParameterHistory",
-        "sts:GetSessionToken",
-        "sts:GetFederationToken",
-        "ecr:GetAuthorizationToken",
-        "ecr-public:GetAuthorizationToken",
-        "codeartifact:GetAuthorizationToken",
-        "redshift:GetClusterCredentials",
-        "redshift:GetClusterCredentialsWithIAM",
-        "redshift-serverless:GetCredentials",
-        "cognito-identity:GetCredentialsForIdentity",
     }
 )
 
 
 def action_name(service: str, operation: str) -> str:
-    """The IAM action a boto3 operation needs, as a policy names it (`iam:GetCredentialReport`)."""
+    """The call as `service:Operation`, botocore's service name and the API's operation name."""
     return f"{service}:{operation}"
 
 
 def is_allowed(service: str, operation: str) -> bool:
-    """True for the operations an audit may send: reads, and the few named in ALLOWED."""
+    """True for the calls an audit may send: reads that reveal no secret, and the few named in ALLOWED."""
     action = action_name(service, operation)
-    if action in DENIED:
+    if action in ALLOWED or action in SAFE_DESPITE_NAME:
+        return True
+    if action in DENIED or not operation.startswith(READ_PREFIXES):
         return False
-    return action in ALLOWED or operation.startswith(READ_PREFIXES)
+    return not (operation.startswith("Get") and _SECRET_BEARING.search(operation))
 
 
 def _refuse_writes(model: Any, **_: Any) -> None:
@@ -67,7 +77,7 @@ def _refuse_writes(model: Any, **_: Any) -> None:
     if not is_allowed(service, model.name):
         raise ReadOnlyViolation(
             f"{action_name(service, model.name)} refused before it was sent: awsaudit only reads "
-            "(allowed: Get*, List*, Describe* and " + ", ".join(sorted(ALLOWED)) + ")"
+            "(Get*, List* and Describe* calls that reveal no secret, and " + ", ".join(sorted(ALLOWED)) + ")"
         )
 
 
@@ -75,3 +85,19 @@ def guard(session: botocore.session.Session) -> botocore.session.Session:
     """Register the guard on a botocore session; call it before the session makes its first client."""
     session.register("before-call", _refuse_writes, unique_id="awsaudit-read-only-guard")
     return session
+
+
+@contextlib.contextmanager
+def everywhere() -> Iterator[None]:
+    """Guard every botocore session created while the context is open (botocore copies BUILTIN_HANDLERS in).
+
+    boto3's default session is dropped on entry, so `boto3.client(...)` builds a new, guarded one.
+    """
+    entry = ("before-call", _refuse_writes)
+    botocore.handlers.BUILTIN_HANDLERS.append(entry)
+    default, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, None
+    try:
+        yield
+    finally:
+        botocore.handlers.BUILTIN_HANDLERS.remove(entry)
+        boto3.DEFAULT_SESSION = default

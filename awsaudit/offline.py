@@ -59,8 +59,7 @@ def _slot(creds: tuple[Credential, ...], slot: int) -> Credential | None:
 
 def root_row(account_id: str, root: RootState) -> str:
     """The `<root_account>` line AWS would put in this account's credential report."""
-    fields = [ROOT_USER, f"arn:aws:iam::{account_id}:root", _time(root.created),
-              "true" if root.password else "false",
+    fields = [ROOT_USER, f"arn:aws:iam::{account_id}:root", _time(root.created), root.password_enabled,
               _time(root.password_last_used, "no_information") if root.password else "N/A",
               "not_supported", "not_supported", "true" if root.mfa != "none" else "false"]
     for slot in (1, 2):
@@ -133,9 +132,18 @@ class Emulation:
 
 
 def _seed(twin: Twin, endpoint_url: str | None) -> None:
-    """Create the twin's IAM users and alias in its own account, reached by assuming a role as an auditor would."""
+    """Create the twin's IAM state in its own account; what AWS refuses is the twin's error, in one line."""
+    try:
+        _create(twin, endpoint_url)
+    except (BotoCoreError, ClientError) as exc:
+        reason = " ".join(str(exc).split())
+        raise TwinError(f"twin {twin.name} cannot be set up: {reason}") from None
+
+
+def _create(twin: Twin, endpoint_url: str | None) -> None:
+    """The twin's users, alias and seed calls, made in its account, reached by assuming a role as an auditor would."""
     base = dict(region_name=_REGION, endpoint_url=endpoint_url)
-    sts = boto3.client("sts", aws_access_key_id=_FAKE_KEY[0], aws_secret_access_key=_FAKE_KEY[1], **base)
+    sts = boto3.Session(aws_access_key_id=_FAKE_KEY[0], aws_secret_access_key=_FAKE_KEY[1]).client("sts", **base)
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{twin.account_id}:role/awsaudit-offline-seed",
                             RoleSessionName="awsaudit-seed")["Credentials"]
     session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
@@ -150,10 +158,10 @@ def _seed(twin: Twin, endpoint_url: str | None) -> None:
         for _ in range(user.access_keys):
             iam.create_access_key(UserName=user.name)
     for call in twin.seed:
-        try:
-            getattr(session.client(call.service, **base), call.operation)(**call.params)
-        except (AttributeError, BotoCoreError, ClientError) as exc:
-            raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation} failed: {exc}") from None
+        client = session.client(call.service, **base)
+        if not hasattr(client, call.operation):
+            raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation}: boto3 has no such call")
+        getattr(client, call.operation)(**call.params)
     if twin.root.mfa == "virtual":
         backend = iam_backends[twin.account_id][_PARTITION]
         device = backend.create_virtual_mfa_device(ROOT_VIRTUAL_MFA_SUFFIX.split("/")[-1], "/")

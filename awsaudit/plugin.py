@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from awsaudit import accounts, sources, thresholds
+from awsaudit import accounts, guard, sources, thresholds
 from awsaudit.accounts import Account
 from awsaudit.credential_report import CredentialReport
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
 from awsaudit.report import AuditReport
 from awsaudit.root import RootUser, root_virtual_mfa
+from awsaudit.secrecy import quiet_aws_debug_logs
 from awsaudit.twins import TwinError, Twin, load_all
 
 
@@ -74,6 +75,8 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     requested = accounts.split_requested(given)
     if audit.offline:
         twins = _twins(config, audit.started)
+        if not twins:
+            raise pytest.UsageError(f"--offline: no twins in {config.rootpath / 'fixtures'} (one <name>.toml each)")
         names = _select(requested, list(twins), "twins") if given else list(twins)
         chosen = [twins[name] for name in names]
         from awsaudit import offline  # moto is imported only by runs that use it
@@ -87,8 +90,12 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
         return [Account(twin.name, twin.name, config_file) for twin in chosen]
     available = accounts.available_profiles()
     if not given:
-        name = os.environ.get("AWS_PROFILE") or "default"
-        # No such profile: botocore's default chain (environment, instance role) supplies the credentials.
+        chosen = os.environ.get("AWS_PROFILE")
+        if chosen and chosen not in available:
+            raise pytest.UsageError(f"AWS_PROFILE={chosen}: no such profile; available profiles: "
+                                    f"{', '.join(available) or 'none'}")
+        name = chosen or "default"
+        # No default profile: botocore's default chain (environment, instance role) supplies the credentials.
         return [Account(name, name if name in available else None)]
     return [Account(name, name) for name in _select(requested, available, "profiles")]
 
@@ -97,7 +104,7 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
 def pytest_configure(config: pytest.Config) -> None:
     for line in marker_lines():
         config.addinivalue_line("markers", line)
-    if config.option.help or config.option.showfixtures or config.option.markers:
+    if config.option.help or config.option.markers:
         return
     audit = Audit(datetime.now(timezone.utc).replace(microsecond=0), config.getoption("offline"),
                   thresholds.read(config), [])
@@ -107,6 +114,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except BaseException:
         audit.cleanup.close()
         raise
+    # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
+    audit.cleanup.enter_context(guard.everywhere())
+    audit.cleanup.enter_context(quiet_aws_debug_logs())
     config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds),
                                   "awsaudit-report")
 

@@ -7,6 +7,7 @@ came from AWS is escaped before it enters the HTML.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ import pytest
 from pytest_html import extras
 from pytest_metadata.plugin import metadata_key
 
-from awsaudit.accounts import Account
+from awsaudit.accounts import IDENTITY, Account
 from awsaudit.controls import control_of
 from awsaudit.errors import AuditError
 from awsaudit.evidence import evidence_of, to_html
+from awsaudit.sources import CREDENTIAL_REPORT
 
 VERDICTS = ("passed", "failed", "error", "not applicable")
 _PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "not applicable": "not applicable"}
@@ -56,13 +58,21 @@ class _OneLine:
         return self.reprcrash.message
 
 
-def unused_path(path: Path) -> Path:
-    """`path`, or `path` with -2, -3, ... before the suffix: an earlier report is never overwritten."""
+def reserve(path: Path) -> Path:
+    """Create `path`, or `path` with -2, -3, ... before the suffix, and return it.
+
+    Created empty and exclusively, so neither an earlier report nor a run started in the same second is overwritten;
+    the report is written into it at the end of the run.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
     candidate, number = path, 1
-    while candidate.exists():
-        number += 1
-        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
-    return candidate
+    while True:
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
 
 
 def suite_version(root: Path) -> str:
@@ -78,8 +88,13 @@ def suite_version(root: Path) -> str:
     return f"{__version__} (git {commit}{' with local changes' if dirty else ''})"
 
 
-def verdict_of(report: pytest.TestReport) -> str | None:
-    """The control's verdict this phase decides, or None when the phase decides nothing."""
+def verdict_of(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str | None:
+    """The control's verdict this phase decides, or None when the phase decides nothing.
+
+    Data that could not be read is an error in any phase: a control that fetches in its body is still not "failed".
+    """
+    if report.failed and excinfo is not None and excinfo.errisinstance(AuditError):
+        return "error"
     if report.when == "call":
         return {"passed": "passed", "failed": "failed", "skipped": "not applicable"}[report.outcome]
     if report.failed:
@@ -97,14 +112,22 @@ class AuditReport:
         self.started = started
         self.verdicts: dict[str, tuple[str, str, str]] = {}  # nodeid -> (account, verdict, line)
         self.identities: dict[str, dict[str, str]] = {}
-        if config.getoption("htmlpath", None) or not config.option.collectonly:
-            chosen = config.getoption("htmlpath", None) or str(
-                config.rootpath / "reports" / f"audit-{started:%Y%m%dT%H%M%SZ}.html")
-            config.option.htmlpath = str(unused_path(Path(chosen).expanduser().absolute()))
-            config.option.self_contained_html = True
-            config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
         self.offline = offline
         self.thresholds = thresholds
+        self.reserved: Path | None = None
+        writes_report = config.getoption("htmlpath", None) or not config.option.collectonly
+        if writes_report and not hasattr(config, "workerinput"):  # xdist workers leave the report to the controller
+            chosen = config.getoption("htmlpath", None) or str(
+                config.rootpath / "reports" / f"audit-{started:%Y%m%dT%H%M%SZ}.html")
+            self.reserved = reserve(Path(chosen).expanduser().absolute())
+            config.option.htmlpath = str(self.reserved)
+            config.option.self_contained_html = True
+            config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
+
+    def pytest_unconfigure(self) -> None:
+        """A run that ended before writing its report leaves no empty file behind."""
+        if self.reserved and self.reserved.exists() and not self.reserved.stat().st_size:
+            self.reserved.unlink()
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """The report's environment table: which suite judged, when, by which thresholds (escaped: it is HTML)."""
@@ -115,6 +138,7 @@ class AuditReport:
                                      else "AWS profiles")
         metadata["Thresholds"] = {escape(k): v for k, v in self.thresholds.items()}
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = f"AWS audit {self.started:%Y-%m-%d %H:%M:%S} UTC"
 
@@ -123,9 +147,12 @@ class AuditReport:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             meta = control_of(item)
-            audited = getattr(item, "callspec", None) and item.callspec.params.get("account")
-            if meta is None or not isinstance(audited, Account):
+            if meta is None:
                 continue
+            audited = _account_of(item)
+            if audited is None:
+                raise pytest.UsageError(f"{item.nodeid}: control {meta.id} uses no account data: ask for the "
+                                        "account fixture or one built on it (root, credential_report, ...)")
             item.user_properties += [
                 ("control_id", meta.id), ("account", audited.name), ("severity", meta.severity),
                 ("title", meta.title), ("frameworks", "; ".join(meta.framework_refs)),
@@ -145,14 +172,16 @@ class AuditReport:
             message = str(call.excinfo.value).split("\nassert ")[0].strip() or "assertion failed"
             path, lineno, _ = item.location
             report.longrepr = _OneLine(_Crash(path, (lineno or 0) + 1, message))
-        verdict = verdict_of(report)
+        verdict = verdict_of(report, call.excinfo)
         if verdict is None:
             return
         have = dict(item.user_properties)
-        for name, value in _known_identity(item.callspec.params["account"]).items():
-            if name not in have:
+        found = {**_known_identity(_account_of(item)), "verdict": verdict}
+        item.user_properties[:] = [(k, v) for k, v in item.user_properties if k != "verdict"]
+        for name, value in found.items():
+            if name == "verdict" or name not in have:
                 item.user_properties.append((name, value))
-                report.user_properties.append((name, value))
+        report.user_properties = list(item.user_properties)
         report.extras = [*getattr(report, "extras", []), extras.html(self._details(item, report, verdict))]
 
     def _details(self, item: pytest.Item, report: pytest.TestReport, verdict: str) -> str:
@@ -170,7 +199,8 @@ class AuditReport:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
-        verdict = verdict_of(report)
+        # Only the phase that decided carries a fresh verdict; the others repeat the item's properties.
+        verdict = props.get("verdict") if verdict_of(report, None) else None
         if "control_id" not in props or verdict is None:
             return
         self.identities.setdefault(props["account"], {}).update({k: props[k] for k in _IDENTITY if k in props})
@@ -200,17 +230,20 @@ class AuditReport:
                 if acc == account and verdict in ("failed", "error"):
                     terminalreporter.write_line(f"    {verdict.upper():6} {line}")
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         ours = [f'<th class="sortable" data-column-type="{key}">{label}</th>' if sortable else f"<th>{label}</th>"
                 for key, label, sortable in _COLUMNS]
-        cells[:] = [cells[0], *ours, cells[1], cells[2]]
+        cells[:] = [cells[0], *ours, *cells[1:]]
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
         props = dict(getattr(report, "user_properties", []))
         ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>'
                 for (key, _, _), source in zip(_COLUMNS, ("account", "control_id", "title", "severity", "frameworks"))]
-        cells[:] = [cells[0], *ours, cells[1], cells[2]]
+        cells[:] = [cells[0], *ours, *cells[1:]]
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
         rows = []
@@ -228,10 +261,16 @@ class AuditReport:
         )
 
 
+def _account_of(item: pytest.Item) -> Account | None:
+    callspec = getattr(item, "callspec", None)
+    audited = callspec.params.get("account") if callspec else None
+    return audited if isinstance(audited, Account) else None
+
+
 def _known_identity(audited: Account) -> dict[str, str]:
     """What the run already knows of the account, without fetching anything."""
-    identity = audited.cached("account identity")
-    report = audited.cached("credential report")
+    identity = audited.cached(*IDENTITY)
+    report = audited.cached(*CREDENTIAL_REPORT)
     found = {}
     if identity is not None:
         found.update(account_id=identity.account_id, alias=identity.alias or "", caller_arn=identity.caller_arn)

@@ -33,16 +33,22 @@ class Certificate:
 class RootUser:
     row: CredentialRow
     summary: dict[str, int]
-    report_generated: datetime
 
     @classmethod
     def from_sources(cls, report: CredentialReport, summary: dict[str, int]) -> RootUser:
-        return cls(report.root, summary, report.generated_time)
+        return cls(report.root, summary)
 
     def _signals(self, credential: str, flag: str) -> list[str]:
-        """Each source that says the root user has this credential: report slots 1 and 2, then the summary flag."""
-        slots = [f"{credential}_{n}_active = true" for n in (1, 2) if getattr(self.row, f"{credential}_{n}_active")]
-        return slots + ([f"{flag} = 1"] if self.summary[flag] else [])
+        """Each source that says the root user has this credential, active or not: report slots 1 and 2, then the
+        summary flag. A slot holds one when it is active or has a rotation date (an inactive key or certificate)."""
+        signals = []
+        for n in (1, 2):
+            active, rotated = f"{credential}_{n}_active", f"{credential}_{n}_last_rotated"
+            if getattr(self.row, active):
+                signals.append(f"{active} = true")
+            elif getattr(self.row, rotated) is not None:
+                signals.append(f"{active} = false but {rotated} = {self.row.raw[rotated]} (inactive, not deleted)")
+        return signals + ([f"{flag} = 1"] if self.summary[flag] else [])
 
     @property
     def access_key_signals(self) -> list[str]:
@@ -73,9 +79,10 @@ class RootUser:
         return self.row.password_enabled is False
 
     def require_sign_in(self) -> None:
-        """MFA controls judge how the root user signs in; without a password it cannot, so they do not apply."""
+        """MFA controls judge the root user's password sign-in; with no password there is none to protect."""
         if self.has_no_password:
-            not_applicable("the root user has no password (centralized root access): it cannot sign in")
+            not_applicable("the credential report shows no root password (password_enabled = false), "
+                           "as for member accounts under centralized root access")
 
     @property
     def mfa_gaps(self) -> list[str]:
@@ -86,11 +93,8 @@ class RootUser:
         return gaps
 
     def evidence(self) -> dict[str, Any]:
-        return {
-            "credential report generated": self.report_generated.isoformat(),
-            "credential report root row": dict(self.row.raw),
-            "account summary": dict(self.summary),
-        }
+        """The root row as the report has it; the report time and summary flags are their fixtures' evidence."""
+        return {"credential report root row": dict(self.row.raw)}
 
 
 def root_virtual_mfa(devices: list[dict[str, Any]], account_id: str) -> list[str]:

@@ -12,8 +12,11 @@ from awsaudit.errors import SourceError
 ROOT_FLAGS = ("AccountAccessKeysPresent", "AccountMFAEnabled", "AccountSigningCertificatesPresent")
 
 
+CREDENTIAL_REPORT = ("iam", "credential report")
+
+
 def credential_report(account: Account, timeout: float) -> report.CredentialReport:
-    return account.fetch("iam", "credential report", lambda iam: report.fetch(iam, timeout))
+    return account.fetch(*CREDENTIAL_REPORT, lambda iam: report.fetch(iam, timeout))
 
 
 def _summary(iam: Any) -> dict[str, int]:

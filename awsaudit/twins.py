@@ -35,12 +35,17 @@ class Credential:
 
 @dataclass(frozen=True)
 class RootState:
-    password: bool
+    # The credential report's password_enabled: "true", "false", or "not_supported" (older accounts, with a password).
+    password_enabled: str
     password_last_used: datetime | None
     mfa: str
     created: datetime
     access_keys: tuple[Credential, ...] = ()
     certificates: tuple[Credential, ...] = ()
+
+    @property
+    def password(self) -> bool:
+        return self.password_enabled != "false"
 
 
 @dataclass(frozen=True)
@@ -142,23 +147,31 @@ def load(path: Path, now: datetime) -> Twin:
         raise top.fail("account_id", f"{account_id!r} is not 12 digits")
     root = top.child(top.get("root", dict), "root")
     root.check_keys({"password", "password_last_used", "mfa", "created", "access_keys", "certificates"})
-    password = root.get("password", bool)
+    password = root.table.get("password")
+    if password not in (True, False, "not_supported"):
+        raise root.fail("password", f"{password!r} is not true, false or \"not_supported\"")
     mfa = root.get("mfa", str)
     if mfa not in MFA_KINDS:
         raise root.fail("mfa", f"{mfa!r} is not one of {', '.join(MFA_KINDS)}")
     state = RootState(
-        password=password,
-        password_last_used=root.time("password_last_used", None) if password else None,
+        password_enabled=str(password).lower(),
+        password_last_used=root.time("password_last_used", None) if password is not False else None,
         mfa=mfa,
         created=root.time("created", "1000 days ago"),
         access_keys=_credentials(root, "access_keys"),
         certificates=_credentials(root, "certificates"),
     )
-    users = []
+    users: list[User] = []
     for index, entry in enumerate(top.get("users", list, [])):
         user = top.child(entry, f"users[{index}]")
         user.check_keys({"name", "password", "access_keys"})
-        users.append(User(user.get("name", str), user.get("password", bool, False), user.get("access_keys", int, 0)))
+        name = user.get("name", str)
+        if any(u.name == name for u in users):
+            raise user.fail("name", f"{name!r} is used by another user of this twin")
+        keys = user.get("access_keys", int, 0)
+        if keys not in (0, 1, 2):
+            raise user.fail("access_keys", f"{keys} is not 0, 1 or 2 (AWS allows two keys per user)")
+        users.append(User(name, user.get("password", bool, False), keys))
     seed = []
     for index, entry in enumerate(top.get("seed", list, [])):
         call = top.child(entry, f"seed[{index}]")

@@ -42,7 +42,7 @@ def test_root_not_used_recently(root, now, threshold, evidence):
     window = threshold["root_unused_days"]
     use = root.last_use
     if use is None:
-        evidence["latest use"] = "never (no password or access key use recorded)"
+        evidence["latest use"] = "none recorded in the credential report (see the root row)"
         return
     days = (now - use.when) / timedelta(days=1)
     evidence["latest use"] = f"{use.when.isoformat()} by {use.credential}, {days:.1f} days before the audit"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -51,6 +52,26 @@ def run_audit(tmp_path: Path, *args: str, env: dict[str, str] | None = None, cwd
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
     return AuditRun(done.returncode, done.stdout + done.stderr, report, junit)
+
+
+def make_project(root: Path, twins: dict[str, str] | None = None, checks: dict[str, str] | None = None) -> Path:
+    """A copy of the project's conftest.py and pytest.ini under `root`, with the given twins and control files
+    (name -> text); None copies the project's own."""
+    project = root / "project"
+    for folder, files in (("fixtures", twins), ("checks", checks)):
+        if files is None:
+            shutil.copytree(REPO / folder, project / folder)
+            continue
+        (project / folder).mkdir(parents=True)
+        for name, text in files.items():
+            (project / folder / name).write_text(text, encoding="utf-8")
+    for name in ("conftest.py", "pytest.ini"):
+        shutil.copy(REPO / name, project / name)
+    return project
+
+
+def twin_text(name: str) -> str:
+    return (REPO / "fixtures" / f"{name}.toml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

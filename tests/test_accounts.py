@@ -4,6 +4,7 @@ that makes every control needing a source see the same value or the same failure
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
@@ -150,6 +151,7 @@ class DummyClient:
 
     def __init__(self, service: str) -> None:
         self.service = service
+        self.meta = SimpleNamespace(service_model=SimpleNamespace(signing_name=service))
 
 
 @pytest.fixture
@@ -191,15 +193,15 @@ def test_fetch_runs_the_loader_once_and_shares_its_value(account: tuple[Account,
     assert second is first
     assert len(calls) == 1
     assert asked == ["iam"]
-    assert acct.cached("account summary") is first
+    assert acct.cached("iam", "account summary") is first
 
 
 def test_sources_are_cached_separately(account: tuple[Account, list[str]]) -> None:
     acct, asked = account
     assert acct.fetch("iam", "a", lambda c: "A") == "A"
     assert acct.fetch("sts", "b", lambda c: c.service) == "sts"
-    assert acct.cached("a") == "A" and acct.cached("b") == "sts"
-    assert acct.cached("never fetched") is None
+    assert acct.cached("iam", "a") == "A" and acct.cached("sts", "b") == "sts"
+    assert acct.cached("iam", "never fetched") is None
     assert asked == ["iam", "sts"]
 
 
@@ -219,7 +221,7 @@ def test_a_client_error_is_remembered_and_raised_again_without_reloading(account
     assert "\n" not in expected
     assert len(calls) == 1
     assert asked == ["iam"]
-    assert acct.cached("credential report") is None
+    assert acct.cached("iam", "credential report") is None
 
 
 def test_an_audit_error_from_the_loader_is_remembered_too(account: tuple[Account, list[str]]) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-from conftest import REPO, run_audit
+from conftest import REPO, make_project, run_audit, twin_text
 
 
 def readme_examples() -> dict[str, str]:
@@ -18,16 +17,10 @@ def readme_examples() -> dict[str, str]:
 
 def test_the_readme_example_control_passes_and_fails_on_its_twins(tmp_path: Path) -> None:
     examples = readme_examples()
-    project = tmp_path / "project"
-    (project / "checks").mkdir(parents=True)
-    for name in ("conftest.py", "pytest.ini"):
-        shutil.copy(REPO / name, project / name)
-    shutil.copytree(REPO / "fixtures", project / "fixtures")
-    (project / "checks" / "test_password_policy.py").write_text(examples["checks/test_password_policy.py"])
-    compliant = project / "fixtures" / "compliant.toml"
-    compliant.write_text(compliant.read_text() + 'IAM-1 = "passed"\n\n' + examples["fixtures/compliant.toml"])
-    noncompliant = project / "fixtures" / "noncompliant.toml"
-    noncompliant.write_text(noncompliant.read_text() + 'IAM-1 = "failed"\n')
+    project = make_project(tmp_path, twins={
+        "compliant.toml": twin_text("compliant") + 'IAM-1 = "passed"\n\n' + examples["fixtures/compliant.toml"],
+        "noncompliant.toml": twin_text("noncompliant") + 'IAM-1 = "failed"\n',
+    }, checks={"test_password_policy.py": examples["checks/test_password_policy.py"]})
 
     run = run_audit(tmp_path, "--offline", "--account", "compliant,noncompliant", cwd=project)
 

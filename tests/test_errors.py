@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 from awsaudit import offline
-from conftest import REPO
+from conftest import REPO, make_project, run_audit, twin_text
 
 
 @pytest.fixture
@@ -48,3 +49,54 @@ def test_a_denied_api_errors_only_the_controls_that_need_it(
     result.assert_outcomes(passed=4, skipped=1, errors=1)
     assert ("compliant: virtual MFA devices: iam:ListVirtualMFADevices was denied (AccessDenied): "
             "grant iam:ListVirtualMFADevices to the identity that runs the audit") in result.stdout.str()
+
+
+BODY_CONTROLS = '''
+import boto3
+
+from awsaudit import control
+
+
+@control("X-1", severity="low", frameworks={}, remediation="none")
+def test_fetches_in_its_body(account):
+    """Reads a password policy the account does not have
+
+    Fetching belongs in fixtures; one that fetches in its body must still not be read as non-compliant.
+    """
+    account.fetch("iam", "password policy", lambda iam: iam.get_account_password_policy())
+
+
+@control("X-2", severity="low", frameworks={}, remediation="none")
+def test_writes_through_its_own_client(account):
+    """Tries to write through a client the engine did not make
+
+    The read-only guard holds for every botocore session made during the audit, not only the engine's.
+    """
+    boto3.client("iam", region_name="us-east-1").create_user(UserName="written-by-a-control")
+'''
+
+
+def test_data_errors_in_a_control_body_are_errors_not_failures(pytester: pytest.Pytester) -> None:
+    project = make_project(pytester.path / "x", twins={"compliant.toml": twin_text("compliant")},
+                           checks={"test_body.py": BODY_CONTROLS})
+    pytester.chdir()
+    result = pytester.runpytest_inprocess("--rootdir", str(project), "-c", str(project / "pytest.ini"),
+                                          "--offline", "-p", "no:cacheprovider", f"--html={project}/r.html",
+                                          str(project / "checks"))
+    out = result.stdout.str()
+    assert "compliant (111111111111, compliant-example): 0 passed, 0 failed, 2 errors, 0 not applicable" in out
+    assert "ERROR  X-1 Reads a password policy the account does not have: compliant: password policy: " \
+           "iam:GetAccountPasswordPolicy failed (NoSuchEntity)" in out
+    assert "ERROR  X-2 Tries to write through a client the engine did not make: " \
+           "iam:CreateUser refused before it was sent" in out
+    from moto.iam.models import iam_backends
+    assert "written-by-a-control" not in iam_backends["111111111111"]["aws"].users
+
+
+def test_debug_logging_leaks_no_credentials(tmp_path: Path) -> None:
+    """At DEBUG, botocore would log AssumeRole's secret key and every request's session token."""
+    run = run_audit(tmp_path, "--offline", "--account", "compliant", "--log-level=DEBUG", "-o", "log_cli=true")
+    written = run.output + run.report.read_text(encoding="utf-8") + run.junit.read_text(encoding="utf-8")
+    assert run.returncode == 0, run.output
+    for secret in ("SecretAccessKey", "SessionToken", "X-Amz-Security-Token", "offline-twin-secret"):
+        assert secret not in written

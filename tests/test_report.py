@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from awsaudit.report import unused_path
-from conftest import REPO, AuditRun, run_audit
+from awsaudit.report import reserve
+from conftest import REPO, AuditRun, make_project, run_audit, twin_text
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -59,16 +59,9 @@ def test_the_report_is_self_contained(offline_audit: AuditRun) -> None:
 def hostile_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
     """An account whose alias and IAM user name carry markup, as AWS data could."""
     tmp = tmp_path_factory.mktemp("hostile")
-    project = tmp / "project"
-    (project / "fixtures").mkdir(parents=True)
-    for name in ("conftest.py", "pytest.ini", "checks"):
-        source = REPO / name
-        (project / name).write_text(source.read_text()) if source.is_file() else None
-    (project / "checks").mkdir()
-    (project / "checks" / "test_root.py").write_text((REPO / "checks" / "test_root.py").read_text())
-    twin = (REPO / "fixtures" / "noncompliant.toml").read_text()
-    twin = twin.replace('alias = "noncompliant-example"', f"alias = '{HOSTILE}'")
-    (project / "fixtures" / "hostile.toml").write_text(twin)
+    twin = twin_text("noncompliant").replace('alias = "noncompliant-example"', f"alias = '{HOSTILE}'")
+    project = make_project(tmp, twins={"hostile.toml": twin},
+                           checks={"test_root.py": (REPO / "checks" / "test_root.py").read_text()})
     return run_audit(tmp, "--offline", cwd=project)
 
 
@@ -84,13 +77,13 @@ def test_aws_strings_are_escaped_everywhere(hostile_audit: AuditRun) -> None:
 
 
 def test_an_earlier_report_is_never_overwritten(tmp_path: Path) -> None:
-    first = tmp_path / "audit.html"
-    assert unused_path(first) == first
+    first = tmp_path / "reports" / "audit.html"
+    assert reserve(first) == first
+    assert first.exists() and first.read_text() == ""
     first.write_text("earlier")
-    second = unused_path(first)
-    assert second == tmp_path / "audit-2.html"
-    second.write_text("earlier too")
-    assert unused_path(first) == tmp_path / "audit-3.html"
+    assert reserve(first) == tmp_path / "reports" / "audit-2.html"
+    assert reserve(first) == tmp_path / "reports" / "audit-3.html"
+    assert first.read_text() == "earlier"
 
 
 def test_two_runs_with_the_same_html_path_keep_both_reports(tmp_path: Path) -> None:

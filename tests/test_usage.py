@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_audit
+from conftest import REPO, make_project, run_audit, twin_text
 
 TWINS = ", ".join(sorted(path.stem for path in (REPO / "fixtures").glob("*.toml")))
 
@@ -26,18 +26,63 @@ def test_bad_input_is_a_one_line_usage_error(tmp_path: Path, args: list[str], me
     assert not run.report.exists()
 
 
-def test_a_malformed_twin_names_file_and_entry(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    (project / "fixtures").mkdir(parents=True)
-    (project / "checks").mkdir()
-    for name in ("conftest.py", "pytest.ini"):
-        (project / name).write_text((REPO / name).read_text())
-    (project / "fixtures" / "broken.toml").write_text(
-        'account_id = "999999999999"\n[root]\npassword = true\nmfa = "yubikey"\n')
+BROKEN = 'account_id = "999999999999"\n[root]\npassword = true\nmfa = "none"\n'
+
+
+@pytest.mark.parametrize(("twin", "message"), [
+    (BROKEN.replace('"none"', '"yubikey"'), "broken.toml: root.mfa: 'yubikey' is not one of hardware, virtual, none"),
+    (BROKEN + '[[users]]\nname = "a"\n[[users]]\nname = "a"\n',
+     "broken.toml: users[1].name: 'a' is used by another user of this twin"),
+    (BROKEN + '[[seed]]\ncall = "iam.create_group"\nparams = { Nope = 1 }\n',
+     "twin broken cannot be set up: Parameter validation failed: Missing required parameter"),
+    (BROKEN.replace("password = true", 'password = "maybe"'),
+     "broken.toml: root.password: 'maybe' is not true, false or \"not_supported\""),
+])
+def test_a_malformed_twin_names_file_and_entry(tmp_path: Path, twin: str, message: str) -> None:
+    project = make_project(tmp_path, twins={"broken.toml": twin}, checks={})
     run = run_audit(tmp_path, "--offline", cwd=project)
     assert run.returncode == 4
-    assert "broken.toml: root.mfa: 'yubikey' is not one of hardware, virtual, none" in run.output
+    assert message in run.output
     assert "Traceback" not in run.output
+
+
+def test_no_twins_at_all_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", cwd=make_project(tmp_path, twins={}, checks={}))
+    assert run.returncode == 4
+    assert "--offline: no twins in" in run.output
+
+
+CLOCK_CONTROL = '''
+from awsaudit import control
+
+
+@control("X-1", severity="low", frameworks={}, remediation="none")
+def test_clock(now):
+    """Clock works
+
+    It reads no account data at all.
+    """
+    assert now
+'''
+
+
+def test_a_control_that_reads_no_account_data_is_refused(tmp_path: Path) -> None:
+    """It would run once, for no account, and its verdict would prove nothing."""
+    project = make_project(tmp_path, twins={"compliant.toml": twin_text("compliant")},
+                           checks={"test_clock.py": CLOCK_CONTROL})
+    run = run_audit(tmp_path, "--offline", cwd=project)
+    assert run.returncode == 4
+    assert "control X-1 uses no account data" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_a_mistyped_aws_profile_is_a_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "aws-config"
+    config.write_text("[profile prod]\nregion = us-east-1\n")
+    run = run_audit(tmp_path, env={"AWS_PROFILE": "prdo", "AWS_CONFIG_FILE": str(config),
+                                   "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    assert run.returncode == 4
+    assert "ERROR: AWS_PROFILE=prdo: no such profile; available profiles: prod" in run.output
 
 
 def test_an_unknown_profile_lists_the_profiles_there_are(tmp_path: Path) -> None:

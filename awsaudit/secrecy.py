@@ -1,0 +1,27 @@
+"""Keeps credentials out of everything a run writes.
+
+pytest captures log records into the report and JUnit XML. At DEBUG, botocore logs request headers (session tokens)
+and response bodies (AssumeRole returns a secret key), so during an audit the AWS libraries log at INFO at most,
+whatever `--log-level` asks for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Iterator
+
+AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "moto", "werkzeug")
+
+
+@contextlib.contextmanager
+def quiet_aws_debug_logs() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in AWS_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.level, logging.INFO))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
