@@ -224,8 +224,8 @@ class AuditReport:
         for account, counts in tallies.items():
             ident = self.identities.get(account, {})
             where = ", ".join(v for v in (ident.get("account_id"), ident.get("alias")) if v)
-            terminalreporter.write_line(
-                f"{account}{f' ({where})' if where else ''}: " + ", ".join(f"{counts[v]} {_PLURAL[v]}" for v in VERDICTS))
+            tally = ", ".join(f"{counts[v]} {_PLURAL[v]}" for v in VERDICTS)
+            terminalreporter.write_line(f"{account}{f' ({where})' if where else ''}: {tally}")
             for acc, verdict, line in self.verdicts.values():
                 if acc == account and verdict in ("failed", "error"):
                     terminalreporter.write_line(f"    {verdict.upper():6} {line}")

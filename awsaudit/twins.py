@@ -107,7 +107,8 @@ class _Reader:
         except ValueError:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
-            raise self.fail(key, f"{value!r} is not 'N days ago', 'N hours ago', 'never' or an ISO 8601 time with offset")
+            raise self.fail(key, f"{value!r} is not 'N days ago', 'N hours ago', 'never' "
+                                 "or an ISO 8601 time with offset")
         return parsed
 
     def check_keys(self, allowed: set[str]) -> None:
