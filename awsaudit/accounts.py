@@ -16,28 +16,29 @@ from typing import Any, Callable, TypeVar
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from awsaudit import guard
 from awsaudit.errors import AuditError, SourceError
 
 T = TypeVar("T")
 
-# Adaptive retries absorb throttling; the timeouts keep an endpoint that does not answer from hanging the run.
-CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 8},
-    connect_timeout=10,
-    read_timeout=60,
-    user_agent_extra="awsaudit",
-)
 DEFAULT_REGION = "us-east-1"
 
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
             "UnrecognizedClientException", "RequestExpired"}
+_THROTTLED = {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "TooManyRequestsException",
+              "RequestLimitExceeded", "SlowDown"}
 # Operations botocore's credential providers call on their own, with the service they belong to.
 _PROVIDER_CALLS = {"AssumeRole": "sts", "AssumeRoleWithWebIdentity": "sts", "AssumeRoleWithSAML": "sts",
-                   "GetRoleCredentials": "sso"}
+                   "GetRoleCredentials": "sso", "CreateToken": "sso-oidc"}
 
 
 # The (service, source) under which each account's identity is fetched.
@@ -61,8 +62,23 @@ def describe_aws_error(exc: Exception, service: str) -> str:
             return f"{action} was denied ({code}): grant {action} to the identity that runs the audit"
         if code in _EXPIRED:
             return f"{action} failed, the credentials are not valid ({code}): {message}"
+        if code in _THROTTLED:
+            retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+            return (f"{action} was still throttled ({code}) after {retries} retries: run again later, "
+                    "or raise aws_max_attempts")
         return f"{action} failed ({code}): {message}"
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        setting = "aws_read_timeout" if isinstance(exc, ReadTimeoutError) else "aws_connect_timeout"
+        return f"no answer from {exc.kwargs.get('endpoint_url')} in time ({setting}): {type(exc).__name__}"
+    if isinstance(exc, EndpointConnectionError):
+        return f"could not connect to {exc.kwargs.get('endpoint_url')}: EndpointConnectionError"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def client_config(connect_timeout: int, read_timeout: int, max_attempts: int) -> Config:
+    """Adaptive retries absorb throttling; the timeouts keep an endpoint that does not answer from hanging the run."""
+    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts}, connect_timeout=connect_timeout,
+                  read_timeout=read_timeout, user_agent_extra="awsaudit")
 
 
 def split_requested(values: list[str]) -> list[str]:
@@ -108,14 +124,19 @@ def _botocore_session(profile: str | None, config_file: Path | None) -> botocore
 class Account:
     """One audited account, reached through one AWS profile (None: botocore's default credential chain)."""
 
-    def __init__(self, name: str, profile: str | None, config_file: Path | None = None) -> None:
+    def __init__(self, name: str, profile: str | None, config_file: Path | None = None,
+                 config: Config | None = None, expected_id: str | None = None) -> None:
         self.name = name
         self.profile = profile
+        self.expected_id = expected_id
         self._config_file = config_file
+        self._config = config or client_config(10, 60, 8)
         self._lock = threading.RLock()
         self._session: boto3.Session | None = None
         self._clients: dict[str, Any] = {}
         self._fetched: dict[tuple[str, str], tuple[bool, Any]] = {}
+        self._retried = 0
+        self._retries: dict[tuple[str, str], int] = {}
 
     def __repr__(self) -> str:
         return f"Account({self.name!r})"
@@ -126,6 +147,7 @@ class Account:
         with self._lock:
             if self._session is None:
                 core = guard.guard(_botocore_session(self.profile, self._config_file))
+                core.register("after-call", self._count_retries, unique_id="awsaudit-retry-count")
                 region = core.get_config_variable("region") or DEFAULT_REGION
                 self._session = boto3.Session(botocore_session=core, region_name=region)
             return self._session
@@ -133,7 +155,7 @@ class Account:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
+                self._clients[service] = self.session.client(service, config=self._config)
             return self._clients[service]
 
     def fetch(self, service: str, source: str, loader: Callable[[Any], T]) -> T:
@@ -144,7 +166,7 @@ class Account:
         key = (service, source)
         with self._lock:
             if key not in self._fetched:
-                client = None
+                client, retried_before = None, self._retried
                 try:
                     client = self.client(service)
                     self._fetched[key] = (True, loader(client))
@@ -154,10 +176,19 @@ class Account:
                     # IAM actions use the service's signing name (elbv2 -> elasticloadbalancing).
                     prefix = client.meta.service_model.signing_name if client is not None else service
                     self._fetched[key] = (False, f"{source}: {describe_aws_error(exc, prefix)}")
+                self._retries[key] = self._retried - retried_before
             ok, value = self._fetched[key]
         if not ok:
             raise SourceError(f"{self.name}: {value}")
         return value
+
+    def _count_retries(self, parsed: dict[str, Any], **_: Any) -> None:
+        self._retried += parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+
+    def retries(self, service: str, source: str) -> int:
+        """How many times AWS calls were retried (throttling, transient errors) while fetching this source."""
+        with self._lock:
+            return self._retries.get((service, source), 0)
 
     def cached(self, service: str, source: str) -> Any | None:
         """A source already fetched successfully, or None; never fetches."""
@@ -172,6 +203,9 @@ class Account:
 
     def _resolve_identity(self, sts: Any) -> Identity:
         caller = sts.get_caller_identity()
+        if self.expected_id and caller["Account"] != self.expected_id:
+            raise SourceError(f"profile {self.profile} signs in to account {caller['Account']}, but account_ids "
+                              f"pins {self.name} to {self.expected_id}: not auditing the wrong account")
         try:
             aliases = self.client("iam").list_account_aliases().get("AccountAliases", [])
         except ClientError as exc:

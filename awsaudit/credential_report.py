@@ -157,26 +157,27 @@ def parse(content: bytes, generated_time: datetime) -> CredentialReport:
 POLL_DELAYS = (0.5, 1.0, 2.0, 4.0)
 # AWS answers this while another generation for the account is under way; the report is coming, keep polling.
 _STILL_GENERATING = {"ReportGenerationLimitExceeded", "ReportGenerationLimitExceededException"}
+# GetCredentialReport answers these when there is no current report to give: generate one again, once.
+_REGENERATE = {"ReportNotPresent", "ReportExpired", "ReportInProgress"}
 
 
-def fetch(
-    iam: Any,
-    timeout: float,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> CredentialReport:
-    """Ask AWS for a report, poll until it is COMPLETE (at most `timeout` seconds), then download and parse it."""
-    deadline = clock() + timeout
+def _code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def _generate(iam: Any, deadline: float, timeout: float, sleep: Callable[[float], None],
+              clock: Callable[[], float]) -> None:
+    """Ask AWS for a report and poll until it is COMPLETE, or raise ReportError at the deadline."""
     attempt = 0
     while True:
         try:
             state = iam.generate_credential_report()["State"]
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in _STILL_GENERATING:
+            if _code(exc) not in _STILL_GENERATING:
                 raise
             state = "INPROGRESS"
         if state == "COMPLETE":
-            break
+            return
         remaining = deadline - clock()
         if remaining <= 0:
             raise ReportError(
@@ -185,5 +186,31 @@ def fetch(
             )
         sleep(min(POLL_DELAYS[min(attempt, len(POLL_DELAYS) - 1)], remaining))
         attempt += 1
-    answer = iam.get_credential_report()
-    return parse(answer["Content"], answer["GeneratedTime"])
+
+
+def fetch(
+    iam: Any,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> CredentialReport:
+    """Generate a report (at most `timeout` seconds), download and parse it.
+
+    A report that is gone (not present, expired) between generation and download is generated again, once.
+    """
+    deadline = clock() + timeout
+    regenerated = False
+    while True:
+        _generate(iam, deadline, timeout, sleep, clock)
+        try:
+            answer = iam.get_credential_report()
+        except ClientError as exc:
+            if _code(exc) not in _REGENERATE:
+                raise
+            if regenerated:
+                raise ReportError(f"the credential report was {_code(exc)} again after it was regenerated") from None
+            regenerated = True
+            continue
+        except ValueError as exc:  # botocore could not decode the base64 Content
+            raise ReportError(f"the credential report content is not valid base64: {exc}") from None
+        return parse(answer["Content"], answer["GeneratedTime"])

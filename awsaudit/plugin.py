@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +24,7 @@ from awsaudit.credential_report import CredentialReport
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
 from awsaudit.report import AuditReport
-from awsaudit.root import RootUser, root_virtual_mfa
+from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
 from awsaudit.secrecy import quiet_aws_debug_logs
 from awsaudit.twins import TwinError, Twin, load_all
 
@@ -50,6 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--offline", action="store_true",
                     help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
     thresholds.register(parser)
+    parser.addini("account_ids", "awsaudit: `profile = 123456789012` lines; a profile that signs in to another "
+                  "account is not audited", type="linelist", default=[])
 
 
 def _twins(config: pytest.Config, now: datetime) -> dict[str, Twin]:
@@ -70,9 +73,27 @@ def _select(requested: list[str], available: list[str], what: str) -> list[str]:
         ) from None
 
 
+def _pins(config: pytest.Config) -> dict[str, str]:
+    """`account_ids` lines `name = 123456789012`: the account each profile must sign in to."""
+    pins = {}
+    for line in config.getini("account_ids"):
+        name, sep, account_id = (part.strip() for part in line.partition("="))
+        if not sep or not name or not re.fullmatch(r"\d{12}", account_id):
+            raise pytest.UsageError(f"account_ids line {line!r} is not accepted: write `profile = 123456789012`")
+        pins[name] = account_id
+    return pins
+
+
 def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     given = config.getoption("account")
     requested = accounts.split_requested(given)
+    pins = _pins(config)
+    settings = accounts.client_config(*(audit.thresholds[name] for name in (
+        "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts")))
+
+    def account(name: str, profile: str | None, config_file: Path | None = None) -> Account:
+        return Account(name, profile, config_file, settings, pins.get(name))
+
     if audit.offline:
         twins = _twins(config, audit.started)
         if not twins:
@@ -87,7 +108,7 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
             audit.cleanup.enter_context(offline.emulate(chosen))
         except TwinError as exc:
             raise pytest.UsageError(f"offline twin: {exc}") from None
-        return [Account(twin.name, twin.name, config_file) for twin in chosen]
+        return [account(twin.name, twin.name, config_file) for twin in chosen]
     available = accounts.available_profiles()
     if not given:
         chosen = os.environ.get("AWS_PROFILE")
@@ -96,8 +117,8 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
                                     f"{', '.join(available) or 'none'}")
         name = chosen or "default"
         # No default profile: botocore's default chain (environment, instance role) supplies the credentials.
-        return [Account(name, name if name in available else None)]
-    return [Account(name, name) for name in _select(requested, available, "profiles")]
+        return [account(name, name if name in available else None)]
+    return [account(name, name) for name in _select(requested, available, "profiles")]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -171,25 +192,44 @@ def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
     return evidence_of(request.node)
 
 
+def _record_source(request: pytest.FixtureRequest, account: Account, source: tuple[str, str],
+                   label: str, value: Any) -> None:
+    """A source's evidence, and how many AWS calls had to be retried to read it (throttling, transient errors)."""
+    evidence = evidence_of(request.node)
+    evidence[label] = value
+    retried = account.retries(*source)
+    if retried:
+        evidence[f"{source[1]}: AWS calls retried"] = retried
+
+
 @pytest.fixture
 def credential_report(account: Account, request: pytest.FixtureRequest) -> CredentialReport:
     report = sources.credential_report(account, request.config.stash[AUDIT].thresholds["credential_report_timeout"])
-    evidence_of(request.node)["credential report generated"] = report.generated_time.isoformat()
+    _record_source(request, account, sources.CREDENTIAL_REPORT, "credential report generated",
+                   report.generated_time.isoformat())
     return report
 
 
 @pytest.fixture
 def account_summary(account: Account, request: pytest.FixtureRequest) -> dict[str, int]:
     summary = sources.account_summary(account)
-    evidence_of(request.node)["account summary"] = dict(summary)
+    _record_source(request, account, sources.ACCOUNT_SUMMARY, "account summary", dict(summary))
     return summary
 
 
 @pytest.fixture
 def root(credential_report: CredentialReport, account_summary: dict[str, int],
          request: pytest.FixtureRequest) -> RootUser:
-    """The root user as the credential report and the account summary show it."""
+    """The root user as the credential report and the fresh account summary show it."""
     user = RootUser.from_sources(credential_report, account_summary)
+    evidence_of(request.node).update(user.evidence())
+    return user
+
+
+@pytest.fixture
+def root_in_report(credential_report: CredentialReport, request: pytest.FixtureRequest) -> RootInReport:
+    """The root user as the credential report alone shows it (no iam:GetAccountSummary needed)."""
+    user = RootInReport(credential_report.root)
     evidence_of(request.node).update(user.evidence())
     return user
 
@@ -198,5 +238,5 @@ def root(credential_report: CredentialReport, account_summary: dict[str, int],
 def root_virtual_mfa_devices(account: Account, request: pytest.FixtureRequest) -> list[str]:
     """Serials of virtual MFA devices assigned to the root user (ListVirtualMFADevices)."""
     serials = root_virtual_mfa(sources.assigned_virtual_mfa_devices(account), account.identity.account_id)
-    evidence_of(request.node)["virtual MFA devices assigned to root"] = serials
+    _record_source(request, account, sources.VIRTUAL_MFA_DEVICES, "virtual MFA devices assigned to root", serials)
     return serials

@@ -30,17 +30,13 @@ class Certificate:
 
 
 @dataclass(frozen=True)
-class RootUser:
+class RootInReport:
+    """The root user as the credential report alone shows it: for controls that need nothing fresher."""
+
     row: CredentialRow
-    summary: dict[str, int]
 
-    @classmethod
-    def from_sources(cls, report: CredentialReport, summary: dict[str, int]) -> RootUser:
-        return cls(report.root, summary)
-
-    def _signals(self, credential: str, flag: str) -> list[str]:
-        """Each source that says the root user has this credential, active or not: report slots 1 and 2, then the
-        summary flag. A slot holds one when it is active or has a rotation date (an inactive key or certificate)."""
+    def _slots(self, credential: str) -> list[str]:
+        """Report slots 1 and 2 that hold this credential: active, or with a rotation date (inactive, not deleted)."""
         signals = []
         for n in (1, 2):
             active, rotated = f"{credential}_{n}_active", f"{credential}_{n}_last_rotated"
@@ -48,15 +44,7 @@ class RootUser:
                 signals.append(f"{active} = true")
             elif getattr(self.row, rotated) is not None:
                 signals.append(f"{active} = false but {rotated} = {self.row.raw[rotated]} (inactive, not deleted)")
-        return signals + ([f"{flag} = 1"] if self.summary[flag] else [])
-
-    @property
-    def access_key_signals(self) -> list[str]:
-        return self._signals("access_key", "AccountAccessKeysPresent")
-
-    @property
-    def certificate_signals(self) -> list[str]:
-        return self._signals("cert", "AccountSigningCertificatesPresent")
+        return signals
 
     @property
     def active_certificates(self) -> list[Certificate]:
@@ -84,6 +72,33 @@ class RootUser:
             not_applicable("the credential report shows no root password (password_enabled = false), "
                            "as for member accounts under centralized root access")
 
+    def evidence(self) -> dict[str, Any]:
+        """The root row as the report has it; the report time and summary flags are their fixtures' evidence."""
+        return {"credential report root row": dict(self.row.raw)}
+
+
+@dataclass(frozen=True)
+class RootUser(RootInReport):
+    """The root user as the report and the fresh account summary show it together."""
+
+    summary: dict[str, int]
+
+    @classmethod
+    def from_sources(cls, report: CredentialReport, summary: dict[str, int]) -> RootUser:
+        return cls(report.root, summary)
+
+    def _signals(self, credential: str, flag: str) -> list[str]:
+        """Each source that says the root user has this credential: report slots, then the summary flag."""
+        return self._slots(credential) + ([f"{flag} = 1"] if self.summary[flag] else [])
+
+    @property
+    def access_key_signals(self) -> list[str]:
+        return self._signals("access_key", "AccountAccessKeysPresent")
+
+    @property
+    def certificate_signals(self) -> list[str]:
+        return self._signals("cert", "AccountSigningCertificatesPresent")
+
     @property
     def mfa_gaps(self) -> list[str]:
         """Each source that does not show MFA on the root user."""
@@ -91,10 +106,6 @@ class RootUser:
         if not self.summary["AccountMFAEnabled"]:
             gaps.append("AccountMFAEnabled = 0")
         return gaps
-
-    def evidence(self) -> dict[str, Any]:
-        """The root row as the report has it; the report time and summary flags are their fixtures' evidence."""
-        return {"credential report root row": dict(self.row.raw)}
 
 
 def root_virtual_mfa(devices: list[dict[str, Any]], account_id: str) -> list[str]:

@@ -12,7 +12,10 @@ from awsaudit.errors import SourceError
 ROOT_FLAGS = ("AccountAccessKeysPresent", "AccountMFAEnabled", "AccountSigningCertificatesPresent")
 
 
+# Each source's (service, name) in the account's cache.
 CREDENTIAL_REPORT = ("iam", "credential report")
+ACCOUNT_SUMMARY = ("iam", "account summary")
+VIRTUAL_MFA_DEVICES = ("iam", "virtual MFA devices")
 
 
 def credential_report(account: Account, timeout: float) -> report.CredentialReport:
@@ -29,7 +32,7 @@ def _summary(iam: Any) -> dict[str, int]:
 
 def account_summary(account: Account) -> dict[str, int]:
     """The root user's credential flags, read fresh: a credential report may be up to four hours old."""
-    return account.fetch("iam", "account summary", _summary)
+    return account.fetch(*ACCOUNT_SUMMARY, _summary)
 
 
 def _assigned_virtual_mfa(iam: Any) -> list[dict[str, Any]]:
@@ -38,4 +41,4 @@ def _assigned_virtual_mfa(iam: Any) -> list[dict[str, Any]]:
 
 
 def assigned_virtual_mfa_devices(account: Account) -> list[dict[str, Any]]:
-    return account.fetch("iam", "virtual MFA devices", _assigned_virtual_mfa)
+    return account.fetch(*VIRTUAL_MFA_DEVICES, _assigned_virtual_mfa)

@@ -1,4 +1,4 @@
-"""The thresholds controls judge by: ini options in pytest.ini, overridable with `-o name=value`.
+"""The numbers a run judges and waits by: ini options in pytest.ini, overridable with `-o name=value`.
 
 pytest must know an ini option before it reads the ini file, so each threshold is declared here once, with its
 default and meaning; `pytest --help` lists them.
@@ -22,6 +22,9 @@ THRESHOLDS = (
     Threshold("root_unused_days", 7, "ROOT-2: days in which the root user must not have been used"),
     Threshold("root_cert_max_age_days", 90, "ROOT-4: maximum age in days of an active root signing certificate"),
     Threshold("credential_report_timeout", 120, "seconds to wait for AWS to generate a credential report"),
+    Threshold("aws_connect_timeout", 10, "seconds to wait for a connection to an AWS endpoint"),
+    Threshold("aws_read_timeout", 60, "seconds to wait for an AWS endpoint to answer a request"),
+    Threshold("aws_max_attempts", 8, "attempts per AWS call, retries of throttled and failed calls included"),
 )
 
 

@@ -33,14 +33,14 @@ def test_root_has_no_active_access_keys(root):
          needs, and keep the root credentials locked away for the few tasks that require them.
          CLI: aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=root
          """)
-def test_root_not_used_recently(root, now, threshold, evidence):
+def test_root_not_used_recently(root_in_report, now, threshold, evidence):
     """Root user has not been used recently
 
     Every use of the root user is a use of unlimited privilege. Routine work done as root leaves no least-privilege
     boundary and makes a stolen root credential indistinguishable from normal activity.
     """
     window = threshold["root_unused_days"]
-    use = root.last_use
+    use = root_in_report.last_use
     if use is None:
         evidence["latest use"] = "none recorded in the credential report (see the root row)"
         return
@@ -75,17 +75,17 @@ def test_root_has_no_signing_certificates(root):
          users to the new one, then make the old certificate inactive and delete it.
          Repeat at least every root_cert_max_age_days days.
          """)
-def test_root_signing_certificates_rotated(root, now, threshold, evidence):
+def test_root_signing_certificates_rotated(root_in_report, now, threshold, evidence):
     """Root signing certificates are rotated regularly
 
     The longer a root certificate lives, the more copies of it exist and the longer a stolen one stays useful.
     Regular rotation bounds that exposure.
     """
-    if not root.active_certificates:
+    if not root_in_report.active_certificates:
         not_applicable("the root user has no active signing certificate")
     max_age = threshold["root_cert_max_age_days"]
     stale = []
-    for cert in root.active_certificates:
+    for cert in root_in_report.active_certificates:
         age = (now - cert.last_rotated) / timedelta(days=1) if cert.last_rotated else None
         evidence[f"certificate {cert.slot} age (days)"] = "unknown" if age is None else f"{age:.1f}"
         if age is None or age > max_age:
