@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from awsaudit.secrecy import mask
+
 EVIDENCE = pytest.StashKey[dict[str, Any]]()
 
 
@@ -23,16 +25,16 @@ _GRID_AFTER = 8
 
 def _html_value(value: Any) -> str:
     if isinstance(value, dict) and len(value) > _GRID_AFTER:
-        pairs = "".join(f"<dt>{escape(str(k))}</dt><dd>{_html_value(v)}</dd>" for k, v in value.items())
+        pairs = "".join(f"<dt>{_html_value(k)}</dt><dd>{_html_value(v)}</dd>" for k, v in value.items())
         return f'<dl class="awsaudit-fields">{pairs}</dl>'
     if isinstance(value, dict):
-        rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{_html_value(v)}</td></tr>" for k, v in value.items())
+        rows = "".join(f"<tr><th>{_html_value(k)}</th><td>{_html_value(v)}</td></tr>" for k, v in value.items())
         return f'<table class="awsaudit-evidence">{rows}</table>'
     if isinstance(value, (list, tuple)):
         return "<br>".join(_html_value(v) for v in value) if value else "(none)"
-    return escape(str(value))
+    return escape(mask(str(value)))
 
 
 def to_html(evidence: dict[str, Any]) -> str:
-    """Evidence as an HTML table; every key and value is escaped, since most of them come from AWS."""
+    """Evidence as an HTML table; every key and value is escaped, since most come from AWS, and key ids masked."""
     return _html_value(evidence) if evidence else "<p>No evidence was recorded.</p>"

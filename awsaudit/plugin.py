@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -138,8 +140,27 @@ def pytest_configure(config: pytest.Config) -> None:
     # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
     audit.cleanup.enter_context(guard.everywhere())
     audit.cleanup.enter_context(quiet_aws_debug_logs())
+    audit.cleanup.enter_context(_sigterm_interrupts())
     config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds),
                                   "awsaudit-report")
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, a container stopped) ends the run as Ctrl-C does: the report of what ran is
+    still written, marked incomplete."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -18,12 +18,14 @@ from typing import Any, Iterator
 
 import pytest
 from pytest_html import extras
+from pytest_html.basereport import BaseReport
 from pytest_metadata.plugin import metadata_key
 
 from awsaudit.accounts import IDENTITY, Account
 from awsaudit.controls import control_of
 from awsaudit.errors import AuditError
 from awsaudit.evidence import evidence_of, to_html
+from awsaudit.secrecy import mask
 from awsaudit.sources import CREDENTIAL_REPORT
 
 VERDICTS = ("passed", "failed", "error", "not applicable")
@@ -115,6 +117,7 @@ class AuditReport:
         self.offline = offline
         self.thresholds = thresholds
         self.reserved: Path | None = None
+        self.session: pytest.Session | None = None
         writes_report = config.getoption("htmlpath", None) or not config.option.collectonly
         if writes_report and not hasattr(config, "workerinput"):  # xdist workers leave the report to the controller
             chosen = config.getoption("htmlpath", None) or str(
@@ -131,6 +134,10 @@ class AuditReport:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """The report's environment table: which suite judged, when, by which thresholds (escaped: it is HTML)."""
+        self.session = session
+        for plugin in self.config.pluginmanager.get_plugins():
+            if isinstance(plugin, BaseReport):
+                _write_atomically(plugin)
         metadata = self.config.stash[metadata_key]
         metadata["awsaudit"] = escape(suite_version(self.config.rootpath))
         metadata["Audit started (UTC)"] = self.started.isoformat()
@@ -169,7 +176,7 @@ class AuditReport:
             return
         if call.excinfo is not None and (call.excinfo.errisinstance(AuditError) or (
                 call.excinfo.errisinstance(AssertionError) and self.config.option.tbstyle == "auto")):
-            message = str(call.excinfo.value).split("\nassert ")[0].strip() or "assertion failed"
+            message = mask(str(call.excinfo.value).split("\nassert ")[0].strip() or "assertion failed")
             path, lineno, _ = item.location
             report.longrepr = _OneLine(_Crash(path, (lineno or 0) + 1, message))
         verdict = verdict_of(report, call.excinfo)
@@ -216,11 +223,22 @@ class AuditReport:
             tallies.setdefault(account, Counter())[verdict] += 1
         return tallies
 
+    @staticmethod
+    def _selected(session: pytest.Session) -> int:
+        return sum(1 for item in getattr(session, "items", []) if control_of(item))
+
+    def _not_run(self, session: pytest.Session) -> int:
+        """Selected controls that reached no verdict: the run was interrupted, or stopped early (-x, --maxfail)."""
+        return max(self._selected(session) - len(self.verdicts), 0)
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         tallies = self._tallies()
         if not tallies:
             return
         terminalreporter.write_sep("=", "awsaudit: verdicts per account")
+        missing = self._not_run(self.session)
+        if missing:
+            terminalreporter.write_line(f"INCOMPLETE: {missing} selected controls did not run", red=True, bold=True)
         for account, counts in tallies.items():
             ident = self.identities.get(account, {})
             where = ", ".join(v for v in (ident.get("account_id"), ident.get("alias")) if v)
@@ -253,12 +271,30 @@ class AuditReport:
             rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
         head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated", "Passed", "Failed",
                 "Errors", "Not applicable"]
+        missing = self._not_run(session)
+        if missing:
+            prefix.append(f'<p class="awsaudit-incomplete">INCOMPLETE: {missing} of {self._selected(session)} '
+                          "selected controls did not run (the run was interrupted or stopped early). "
+                          "This report does not cover them.</p>")
         prefix.append(
             f"<h2>Audit</h2><p>Started {escape(self.started.isoformat())}. "
             "Each row below opens to its evidence and remediation.</p>"
             '<table class="awsaudit-accounts"><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
             + "".join(rows) + "</table>"
         )
+
+
+def _write_atomically(html: BaseReport) -> None:
+    """Make pytest-html write its report to a temporary file and rename it into place: a run killed while writing
+    leaves the earlier state (the empty reserved file), never half a report."""
+    path: Path = html._report_path
+
+    def write(rendered: str) -> None:
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(rendered, encoding="utf-8")
+        os.replace(partial, path)
+
+    html._write_report = write  # type: ignore[method-assign]
 
 
 def _account_of(item: pytest.Item) -> Account | None:
@@ -281,8 +317,8 @@ def _known_identity(audited: Account) -> dict[str, str]:
 
 def _reason(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
-        return report.longrepr[2].removeprefix("Skipped: ")
+        return mask(report.longrepr[2].removeprefix("Skipped: "))
     if report.failed:
         crash = getattr(report.longrepr, "reprcrash", None)
-        return crash.message if crash else str(report.longrepr).strip().splitlines()[-1]
+        return mask(crash.message if crash else str(report.longrepr).strip().splitlines()[-1])
     return ""

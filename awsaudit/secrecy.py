@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from typing import Iterator
 
 AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "moto", "werkzeug")
@@ -25,3 +26,13 @@ def quiet_aws_debug_logs() -> Iterator[None]:
     finally:
         for logger, level in zip(loggers, levels):
             logger.setLevel(level)
+
+
+# Access key ids: long-term (AKIA) and temporary (ASIA). An id is not a secret, but with its secret it is a
+# credential, and a report is shared widely: it shows only the last four characters, as the AWS console does.
+_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+
+
+def mask(text: str) -> str:
+    """`text` with every access key id shortened to its last four characters."""
+    return _ACCESS_KEY_ID.sub(lambda m: f"…{m.group()[-4:]}", text)

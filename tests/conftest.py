@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -42,6 +45,19 @@ class AuditRun:
         """Test id -> the message of its `failure` or `error` element."""
         return {case.get("name"): child.get("message", "") + (child.text or "")
                 for case in ET.parse(self.junit).iter("testcase") for child in case if child.tag == tag}
+
+
+def report_data(report: Path) -> dict:
+    """The JSON pytest-html renders the page from (the browser inserts its cells and extras as HTML)."""
+    blob = re.search(r'data-jsonblob="([^"]*)"', report.read_text(encoding="utf-8"))
+    assert blob, "no data blob in the report"
+    return json.loads(unescape(blob[1]))
+
+
+def details(report: Path) -> dict[str, str]:
+    """Test id -> the evidence, rationale and remediation its row opens to."""
+    return {test_id.split("::")[-1]: "".join(e["content"] for e in results[-1]["extras"] if e["format_type"] == "html")
+            for test_id, results in report_data(report)["tests"].items()}
 
 
 def run_audit(tmp_path: Path, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO) -> AuditRun:

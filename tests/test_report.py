@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from html import unescape
 from pathlib import Path
 
 import pytest
 
 from awsaudit.report import reserve
-from conftest import REPO, AuditRun, make_project, run_audit, twin_text
+from conftest import REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
 
 HOSTILE = '<script>alert("x")</script>'
 
 
-def report_data(run: AuditRun) -> dict:
-    """The JSON pytest-html renders the page from (the browser inserts its cells as HTML)."""
-    blob = re.search(r'data-jsonblob="([^"]*)"', run.report.read_text(encoding="utf-8"))
-    assert blob, "no data blob in the report"
-    return json.loads(unescape(blob[1]))
-
-
 def rows(run: AuditRun) -> dict[str, dict]:
-    return {test_id.split("::")[-1]: results[-1] for test_id, results in report_data(run)["tests"].items()}
+    return {test_id.split("::")[-1]: results[-1] for test_id, results in report_data(run.report)["tests"].items()}
 
 
 def test_rows_carry_account_control_title_severity_and_frameworks(offline_audit: AuditRun) -> None:
@@ -35,12 +27,11 @@ def test_rows_carry_account_control_title_severity_and_frameworks(offline_audit:
 
 
 def test_each_row_opens_to_evidence_and_remediation(offline_audit: AuditRun) -> None:
-    row = rows(offline_audit)["test_root_not_used_recently[root-used-by-key]"]
-    details = "".join(extra["content"] for extra in row["extras"] if extra["format_type"] == "html")
-    assert "<b>Verdict:</b> failed: root user was used 2.0 days ago" in details
-    assert "<dt>access_key_1_last_used_date</dt>" in details
-    assert "threshold root_unused_days" in details and ">7<" in details
-    assert "<h4>Remediation</h4>" in details and "cloudtrail lookup-events" in details
+    opened = details(offline_audit.report)["test_root_not_used_recently[root-used-by-key]"]
+    assert "<b>Verdict:</b> failed: root user was used 2.0 days ago" in opened
+    assert "<dt>access_key_1_last_used_date</dt>" in opened
+    assert "threshold root_unused_days" in opened and ">7<" in opened
+    assert "<h4>Remediation</h4>" in opened and "cloudtrail lookup-events" in opened
 
 
 def test_the_summary_counts_verdicts_per_account(offline_audit: AuditRun) -> None:
@@ -67,7 +58,7 @@ def hostile_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
 
 def test_aws_strings_are_escaped_everywhere(hostile_audit: AuditRun) -> None:
     assert hostile_audit.returncode == 1, hostile_audit.output
-    data = report_data(hostile_audit)
+    data = report_data(hostile_audit.report)
     page = hostile_audit.report.read_text(encoding="utf-8")
     rendered = [page, json.dumps(data["environment"])] + [
         cell for results in data["tests"].values() for result in results
