@@ -65,8 +65,13 @@ def run_audit(tmp_path: Path, *args: str, env: dict[str, str] | None = None, cwd
     report, junit = tmp_path / "report.html", tmp_path / "junit.xml"
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--html={report}",
                f"--junitxml={junit}", *args]
+    # No AWS_* setting of the caller reaches the audit, and it may contact no address but 127.0.0.1: no instance
+    # metadata service, no proxy.
+    clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("AWS_")}
+    isolated = {**clean, "AWS_EC2_METADATA_DISABLED": "true", "NO_PROXY": "127.0.0.1,localhost",
+                "no_proxy": "127.0.0.1,localhost"}
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+                          env={**isolated, **(env or {})})
     return AuditRun(done.returncode, done.stdout + done.stderr, report, junit)
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, ProfileNotFound
+from botocore.exceptions import ClientError, EndpointConnectionError, ProfileNotFound, ReadTimeoutError
 
 from awsaudit.accounts import Account, available_profiles, describe_aws_error, select, split_requested
 from awsaudit.errors import ReportError, SourceError
@@ -133,14 +133,26 @@ def test_expired_token_says_the_credentials_are_not_valid() -> None:
 
 
 def test_other_client_errors_keep_code_and_message() -> None:
+    line = describe_aws_error(client_error("NoSuchEntity", "GetLoginProfile", "not found"), "iam")
+    assert line == "iam:GetLoginProfile failed (NoSuchEntity): not found"
+
+
+def test_throttling_past_the_retries_says_so() -> None:
     line = describe_aws_error(client_error("Throttling", "ListUsers", "Rate exceeded"), "iam")
-    assert line == "iam:ListUsers failed (Throttling): Rate exceeded"
+    assert line == ("iam:ListUsers was still throttled (Throttling) after 0 retries: run again later, "
+                    "or raise aws_max_attempts")
 
 
-def test_non_client_errors_name_their_type() -> None:
+def test_unreachable_endpoints_are_named() -> None:
     line = describe_aws_error(EndpointConnectionError(endpoint_url="https://iam.amazonaws.com/"), "iam")
-    assert line.startswith("EndpointConnectionError: ")
-    assert "https://iam.amazonaws.com/" in line
+    assert line == "could not connect to https://iam.amazonaws.com/: EndpointConnectionError"
+    line = describe_aws_error(ReadTimeoutError(endpoint_url="https://iam.amazonaws.com/"), "iam")
+    assert line == "no answer from https://iam.amazonaws.com/ in time (aws_read_timeout): ReadTimeoutError"
+
+
+def test_other_botocore_errors_name_their_type_on_one_line() -> None:
+    line = describe_aws_error(ProfileNotFound(profile="gone"), "iam")
+    assert line == "ProfileNotFound: The config profile (gone) could not be found"
 
 
 # --- Account.fetch ----------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ TWINS = ", ".join(sorted(path.stem for path in (REPO / "fixtures").glob("*.toml"
     (["--account", ","], "--account was given no names"),
     (["-o", "root_unused_days=abc"], "root_unused_days = 'abc' is not accepted: give a whole number of 1 or more"),
     (["-o", "root_cert_max_age_days=-5"], "root_cert_max_age_days = '-5' is not accepted"),
+    (["-o", "aws_read_timeout=0"], "aws_read_timeout = '0' is not accepted"),
+    (["-o", "account_ids=prod: 1"], "account_ids line 'prod: 1' is not accepted: write `profile = 123456789012`"),
 ])
 def test_bad_input_is_a_one_line_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
     run = run_audit(tmp_path, "--offline", *args)
