@@ -52,12 +52,13 @@ class Identity:
     alias: str | None
 
 
-def describe_aws_error(exc: Exception, service: str) -> str:
-    """One line that names what failed and, where AWS says so, the IAM action to grant."""
+def describe_aws_error(exc: Exception, service: str | None) -> str:
+    """One line that names what failed and, where AWS says so, the IAM action to grant (service None: unknown)."""
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code, message = error.get("Code", "Unknown"), error.get("Message", "")
-        action = guard.action_name(_PROVIDER_CALLS.get(exc.operation_name, service), exc.operation_name)
+        prefix = _PROVIDER_CALLS.get(exc.operation_name, service)
+        action = guard.action_name(prefix, exc.operation_name) if prefix else exc.operation_name
         if code in _DENIED:
             return f"{action} was denied ({code}): grant {action} to the identity that runs the audit"
         if code in _EXPIRED:
@@ -148,14 +149,19 @@ class Account:
             if self._session is None:
                 core = guard.guard(_botocore_session(self.profile, self._config_file))
                 core.register("after-call", self._count_retries, unique_id="awsaudit-retry-count")
+                # The clients botocore makes for itself (AssumeRole, SSO) wait and retry as configured too.
+                core.set_default_client_config(self._config)
                 region = core.get_config_variable("region") or DEFAULT_REGION
                 self._session = boto3.Session(botocore_session=core, region_name=region)
             return self._session
 
     def client(self, service: str) -> Any:
+        """A client for the account; credential calls (sts:AssumeRole...) are botocore's alone, never a control's."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self.session.client(service, config=self._config)
+                client = self.session.client(service, config=self._config)
+                guard.refuse_credential_calls(client)
+                self._clients[service] = client
             return self._clients[service]
 
     def fetch(self, service: str, source: str, loader: Callable[[Any], T]) -> T:
@@ -176,6 +182,8 @@ class Account:
                     # IAM actions use the service's signing name (elbv2 -> elasticloadbalancing).
                     prefix = client.meta.service_model.signing_name if client is not None else service
                     self._fetched[key] = (False, f"{source}: {describe_aws_error(exc, prefix)}")
+                except Exception as exc:  # a loader's bug: every control that needs it says so, in one line
+                    self._fetched[key] = (False, f"{source}: could not be read ({type(exc).__name__}: {exc})")
                 self._retries[key] = self._retried - retried_before
             ok, value = self._fetched[key]
         if not ok:

@@ -114,7 +114,10 @@ def parse(content: bytes, generated_time: datetime) -> CredentialReport:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ReportError(f"the credential report is not UTF-8 text (byte {exc.start})") from None
-    lines = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ReportError(f"the credential report is not valid CSV: {exc}") from None
     if not lines:
         raise ReportError("the credential report is empty")
     header = tuple(lines[0])
@@ -213,4 +216,7 @@ def fetch(
             continue
         except ValueError as exc:  # botocore could not decode the base64 Content
             raise ReportError(f"the credential report content is not valid base64: {exc}") from None
+        missing = [key for key in ("Content", "GeneratedTime") if key not in answer]
+        if missing:
+            raise ReportError(f"iam:GetCredentialReport answered without {', '.join(missing)}")
         return parse(answer["Content"], answer["GeneratedTime"])

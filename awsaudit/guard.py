@@ -1,9 +1,10 @@
 """The read-only guard: every AWS call made during an audit is checked before it is signed and sent.
 
 An audit must never change the account it audits, whatever a control (or a bug in one) asks for. The guard is a
-botocore `before-call` handler. It is registered on each account's session before any client exists, so it also
-sees the calls botocore's own credential providers make (sts:AssumeRole for role_arn profiles), and, for the length
-of the audit, on every other botocore session too, so a control that builds its own boto3 client is held to it.
+botocore `before-parameter-build` handler. It is registered on each account's session before any client exists, so
+it also sees the calls botocore's own credential providers make (sts:AssumeRole for role_arn profiles), and, for the
+length of the audit, on every other botocore session too, so a control that builds its own boto3 client is held to
+it.
 """
 
 from __future__ import annotations
@@ -81,10 +82,28 @@ def _refuse_writes(model: Any, **_: Any) -> None:
         )
 
 
+# Fired for every call, and for presigned URLs too (generate_presigned_url never sends, so never reaches before-call).
+_EVENT = "before-parameter-build"
+
+
 def guard(session: botocore.session.Session) -> botocore.session.Session:
     """Register the guard on a botocore session; call it before the session makes its first client."""
-    session.register("before-call", _refuse_writes, unique_id="awsaudit-read-only-guard")
+    session.register(_EVENT, _refuse_writes, unique_id="awsaudit-read-only-guard")
     return session
+
+
+def _refuse_credentials(model: Any, **_: Any) -> None:
+    raise ReadOnlyViolation(
+        f"{action_name(model.service_model.service_name, model.name)} refused: credentials are botocore's to fetch, "
+        "never a control's to hold"
+    )
+
+
+def refuse_credential_calls(client: Any) -> None:
+    """On a client the engine hands out, refuse the credential calls the guard allows botocore's own clients."""
+    for action in ALLOWED - {"iam:GenerateCredentialReport"}:
+        service, operation = action.split(":")
+        client.meta.events.register(f"{_EVENT}.{service}.{operation}", _refuse_credentials)
 
 
 @contextlib.contextmanager
@@ -93,7 +112,7 @@ def everywhere() -> Iterator[None]:
 
     boto3's default session is dropped on entry, so `boto3.client(...)` builds a new, guarded one.
     """
-    entry = ("before-call", _refuse_writes)
+    entry = (_EVENT, _refuse_writes)
     botocore.handlers.BUILTIN_HANDLERS.append(entry)
     default, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, None
     try:

@@ -75,13 +75,19 @@ def _select(requested: list[str], available: list[str], what: str) -> list[str]:
         ) from None
 
 
-def _pins(config: pytest.Config) -> dict[str, str]:
-    """`account_ids` lines `name = 123456789012`: the account each profile must sign in to."""
+def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
+    """`account_ids` lines `name = 123456789012`: the account each profile must sign in to.
+
+    A pin for a name that does not exist is a usage error: a misspelt pin would silently pin nothing.
+    """
     pins = {}
     for line in config.getini("account_ids"):
         name, sep, account_id = (part.strip() for part in line.partition("="))
         if not sep or not name or not re.fullmatch(r"\d{12}", account_id):
             raise pytest.UsageError(f"account_ids line {line!r} is not accepted: write `profile = 123456789012`")
+        if name not in available:
+            raise pytest.UsageError(f"account_ids pins {name!r}, which is not a profile or twin here; available: "
+                                    f"{', '.join(available) or 'none'}")
         pins[name] = account_id
     return pins
 
@@ -89,17 +95,21 @@ def _pins(config: pytest.Config) -> dict[str, str]:
 def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     given = config.getoption("account")
     requested = accounts.split_requested(given)
-    pins = _pins(config)
     settings = accounts.client_config(*(audit.thresholds[name] for name in (
         "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts")))
+    if audit.offline:
+        twins = _twins(config, audit.started)
+        if not twins:
+            raise pytest.UsageError(f"--offline: no twins in {config.rootpath / 'fixtures'} (one <name>.toml each)")
+        available = list(twins)
+    else:
+        available = accounts.available_profiles()
+    pins = _pins(config, available)
 
     def account(name: str, profile: str | None, config_file: Path | None = None) -> Account:
         return Account(name, profile, config_file, settings, pins.get(name))
 
     if audit.offline:
-        twins = _twins(config, audit.started)
-        if not twins:
-            raise pytest.UsageError(f"--offline: no twins in {config.rootpath / 'fixtures'} (one <name>.toml each)")
         names = _select(requested, list(twins), "twins") if given else list(twins)
         chosen = [twins[name] for name in names]
         from awsaudit import offline  # moto is imported only by runs that use it
@@ -111,7 +121,6 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
         except TwinError as exc:
             raise pytest.UsageError(f"offline twin: {exc}") from None
         return [account(twin.name, twin.name, config_file) for twin in chosen]
-    available = accounts.available_profiles()
     if not given:
         chosen = os.environ.get("AWS_PROFILE")
         if chosen and chosen not in available:
@@ -169,6 +178,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    meta = metafunc.definition.get_closest_marker("control")
+    if meta and "account" not in metafunc.fixturenames:
+        pytest.fail(f"control {meta.args[0].id} uses no account data: ask for the account fixture or one built "
+                    "on it (root, credential_report, ...); it would judge no account", pytrace=False)
     if "account" in metafunc.fixturenames:
         audited = metafunc.config.stash[AUDIT].accounts
         metafunc.parametrize("account", audited, ids=[a.name for a in audited], indirect=True, scope="session")

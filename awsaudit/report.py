@@ -8,7 +8,9 @@ came from AWS is escaped before it enters the HTML.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,11 +19,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError
 from pytest_html import extras
 from pytest_html.basereport import BaseReport
 from pytest_metadata.plugin import metadata_key
 
-from awsaudit.accounts import IDENTITY, Account
+from awsaudit.accounts import IDENTITY, Account, describe_aws_error
 from awsaudit.controls import control_of
 from awsaudit.errors import AuditError
 from awsaudit.evidence import evidence_of, to_html
@@ -93,9 +96,10 @@ def suite_version(root: Path) -> str:
 def verdict_of(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str | None:
     """The control's verdict this phase decides, or None when the phase decides nothing.
 
-    Data that could not be read is an error in any phase: a control that fetches in its body is still not "failed".
+    Only a failed assert is a failure. Any other exception, in any phase, means the control could not be evaluated:
+    data that could not be read, or a bug, is an error, never evidence of non-compliance.
     """
-    if report.failed and excinfo is not None and excinfo.errisinstance(AuditError):
+    if report.failed and excinfo is not None and not excinfo.errisinstance(AssertionError):
         return "error"
     if report.when == "call":
         return {"passed": "passed", "failed": "failed", "skipped": "not applicable"}[report.outcome]
@@ -103,6 +107,18 @@ def verdict_of(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseExce
         return "error"
     if report.when == "setup" and report.skipped:
         return "not applicable"
+    return None
+
+
+def _one_line(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
+    """The reason an auditor reads, for the exceptions that have one; None keeps pytest's traceback (a bug)."""
+    exc = excinfo.value
+    if isinstance(exc, AssertionError):
+        return str(exc).split("\nassert ")[0].strip() or "assertion failed"
+    if isinstance(exc, AuditError):
+        return str(exc)
+    if isinstance(exc, (ClientError, BotoCoreError)):
+        return f"could not evaluate: {describe_aws_error(exc, None)}"
     return None
 
 
@@ -118,6 +134,7 @@ class AuditReport:
         self.thresholds = thresholds
         self.reserved: Path | None = None
         self.session: pytest.Session | None = None
+        self.collected_by_workers = 0
         writes_report = config.getoption("htmlpath", None) or not config.option.collectonly
         if writes_report and not hasattr(config, "workerinput"):  # xdist workers leave the report to the controller
             chosen = config.getoption("htmlpath", None) or str(
@@ -128,9 +145,11 @@ class AuditReport:
             config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
 
     def pytest_unconfigure(self) -> None:
-        """A run that ended before writing its report leaves no empty file behind."""
+        """A run that ended before writing its report leaves no empty file behind; Ctrl-C works again."""
         if self.reserved and self.reserved.exists() and not self.reserved.stat().st_size:
             self.reserved.unlink()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """The report's environment table: which suite judged, when, by which thresholds (escaped: it is HTML)."""
@@ -157,9 +176,8 @@ class AuditReport:
             if meta is None:
                 continue
             audited = _account_of(item)
-            if audited is None:
-                raise pytest.UsageError(f"{item.nodeid}: control {meta.id} uses no account data: ask for the "
-                                        "account fixture or one built on it (root, credential_report, ...)")
+            if audited is None:  # refused at collection (plugin.pytest_generate_tests)
+                continue
             item.user_properties += [
                 ("control_id", meta.id), ("account", audited.name), ("severity", meta.severity),
                 ("title", meta.title), ("frameworks", "; ".join(meta.framework_refs)),
@@ -174,11 +192,16 @@ class AuditReport:
         meta = control_of(item)
         if meta is None:
             return
-        if call.excinfo is not None and (call.excinfo.errisinstance(AuditError) or (
-                call.excinfo.errisinstance(AssertionError) and self.config.option.tbstyle == "auto")):
-            message = mask(str(call.excinfo.value).split("\nassert ")[0].strip() or "assertion failed")
+        message = _one_line(call.excinfo) if call.excinfo is not None else None
+        if message is not None and (self.config.option.tbstyle == "auto" or not call.excinfo.errisinstance(
+                AssertionError)):
             path, lineno, _ = item.location
-            report.longrepr = _OneLine(_Crash(path, (lineno or 0) + 1, message))
+            report.longrepr = _OneLine(_Crash(path, (lineno or 0) + 1, mask(message)))
+        elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
+            text = str(report.longrepr)
+            if mask(text) != text:  # a traceback kept for its reader, less any access key id
+                report.longrepr = mask(text)
+        report.sections = [(header, mask(content)) for header, content in report.sections]
         verdict = verdict_of(report, call.excinfo)
         if verdict is None:
             return
@@ -223,22 +246,41 @@ class AuditReport:
             tallies.setdefault(account, Counter())[verdict] += 1
         return tallies
 
-    @staticmethod
-    def _selected(session: pytest.Session) -> int:
-        return sum(1 for item in getattr(session, "items", []) if control_of(item))
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under xdist the controller collects nothing itself: each worker reports what it collected."""
+        self.collected_by_workers = max(self.collected_by_workers, len(ids))
 
-    def _not_run(self, session: pytest.Session) -> int:
-        """Selected controls that reached no verdict: the run was interrupted, or stopped early (-x, --maxfail)."""
-        return max(self._selected(session) - len(self.verdicts), 0)
+    def _selected(self) -> int:
+        items = getattr(self.session, "items", [])
+        return sum(1 for item in items if control_of(item)) if items else self.collected_by_workers
+
+    def _incomplete(self) -> str:
+        """Why the run does not cover every selected control, or "" when it does."""
+        session = self.session
+        missing = max(self._selected() - len(self.verdicts), 0)
+        stopped = session is not None and (session.shouldstop or session.shouldfail
+                                           or session.exitstatus == pytest.ExitCode.INTERRUPTED)
+        if not (missing or stopped):
+            return ""
+        count = f"{missing} of {self._selected()} selected controls did not run" if missing else "not every control ran"
+        return f"INCOMPLETE: {count} (the run was interrupted or stopped early); this report does not cover them"
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        """While the report is written, a second Ctrl-C or SIGTERM must not leave it half-done."""
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         tallies = self._tallies()
         if not tallies:
             return
         terminalreporter.write_sep("=", "awsaudit: verdicts per account")
-        missing = self._not_run(self.session)
-        if missing:
-            terminalreporter.write_line(f"INCOMPLETE: {missing} selected controls did not run", red=True, bold=True)
+        incomplete = self._incomplete()
+        if incomplete:
+            terminalreporter.write_line(incomplete, red=True, bold=True)
         for account, counts in tallies.items():
             ident = self.identities.get(account, {})
             where = ", ".join(v for v in (ident.get("account_id"), ident.get("alias")) if v)
@@ -257,6 +299,9 @@ class AuditReport:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
         props = dict(getattr(report, "user_properties", []))
+        if props.get("verdict") == "error" and report.when == "call":
+            # pytest counts an exception in the test body as failed; the control could not be evaluated.
+            cells[0] = '<td class="col-result">Error</td>'
         ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>'
                 for (key, _, _), source in zip(_COLUMNS, ("account", "control_id", "title", "severity", "frameworks"))]
         cells[:] = [cells[0], *ours, *cells[1:]]
@@ -271,11 +316,9 @@ class AuditReport:
             rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
         head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated", "Passed", "Failed",
                 "Errors", "Not applicable"]
-        missing = self._not_run(session)
-        if missing:
-            prefix.append(f'<p class="awsaudit-incomplete">INCOMPLETE: {missing} of {self._selected(session)} '
-                          "selected controls did not run (the run was interrupted or stopped early). "
-                          "This report does not cover them.</p>")
+        incomplete = self._incomplete()
+        if incomplete:
+            prefix.append(f'<p class="awsaudit-incomplete">{escape(incomplete)}</p>')
         prefix.append(
             f"<h2>Audit</h2><p>Started {escape(self.started.isoformat())}. "
             "Each row below opens to its evidence and remediation.</p>"
@@ -291,8 +334,11 @@ def _write_atomically(html: BaseReport) -> None:
 
     def write(rendered: str) -> None:
         partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(rendered, encoding="utf-8")
-        os.replace(partial, path)
+        try:
+            partial.write_text(rendered, encoding="utf-8")
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
 
     html._write_report = write  # type: ignore[method-assign]
 

@@ -30,7 +30,7 @@ def quiet_aws_debug_logs() -> Iterator[None]:
 
 # Access key ids: long-term (AKIA) and temporary (ASIA). An id is not a secret, but with its secret it is a
 # credential, and a report is shared widely: it shows only the last four characters, as the AWS console does.
-_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 
 
 def mask(text: str) -> str:

@@ -101,7 +101,10 @@ class _Reader:
             return None
         match = _AGO.match(value)
         if match:
-            return self.now - timedelta(**{f"{match[2]}s": int(match[1])})
+            try:
+                return self.now - timedelta(**{f"{match[2]}s": int(match[1])})
+            except OverflowError:
+                raise self.fail(key, f"{value!r} reaches before year 1") from None
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:

@@ -402,3 +402,9 @@ def test_fetch_passes_parse_errors_on() -> None:
     time = FakeTime()
     with pytest.raises(ReportError, match="empty"):
         fetch(iam, timeout=60, sleep=time.sleep, clock=time.clock)
+
+
+def test_a_field_too_large_for_csv_is_a_report_error() -> None:
+    huge = report_bytes(with_value(ROOT_VALUES, "arn", "x" * 200_000))
+    with pytest.raises(ReportError, match="the credential report is not valid CSV: field larger than field limit"):
+        parse(huge, GENERATED)

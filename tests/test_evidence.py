@@ -30,3 +30,7 @@ def test_a_long_mapping_is_laid_out_in_columns_and_a_short_one_as_a_table() -> N
     assert to_html({"a": 1}).startswith('<table class="awsaudit-evidence">')
     assert to_html({}) == "<p>No evidence was recorded.</p>"
     assert to_html({"devices": []}).endswith("<td>(none)</td></tr></table>")
+
+
+def test_key_ids_next_to_other_word_characters_are_masked_too() -> None:
+    assert mask("old_AKIAIOSFODNN7EXAMPLE and AKIAIOSFODNN7EXAMPL2_x") == "old_…MPLE and …MPL2_x"

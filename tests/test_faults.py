@@ -7,6 +7,7 @@ touches only the controls that need that data and the account it belongs to.
 from __future__ import annotations
 
 import base64
+import os
 import http.server
 import re
 import socket
@@ -15,6 +16,7 @@ import time
 from collections import Counter
 from urllib.parse import parse_qs
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -22,7 +24,8 @@ import pytest
 
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
-from conftest import REPO, details, make_project, run_audit, twin_text
+from awsaudit.report import _write_atomically, reserve
+from conftest import REPO, details, make_project, report_data, run_audit, twin_text
 
 
 def audit_in_process(pytester: pytest.Pytester, *args: str, checks: dict[str, str] | None = None,
@@ -98,6 +101,15 @@ def test_fetches_in_its_body(account):
     account.fetch("iam", "password policy", lambda iam: iam.get_account_password_policy())
 
 
+@control("X-3", severity="low", frameworks={}, remediation="none")
+def test_reads_through_the_account_client_in_its_body(account):
+    """Reads through the engine's client in its body
+
+    An AWS error raised in the body is still no evidence of non-compliance.
+    """
+    account.client("iam").get_account_password_policy()
+
+
 @control("X-2", severity="low", frameworks={}, remediation="none")
 def test_writes_through_its_own_client(account):
     """Tries to write through a client the engine did not make
@@ -111,7 +123,11 @@ def test_writes_through_its_own_client(account):
 def test_data_errors_in_a_control_body_are_errors_not_failures(pytester: pytest.Pytester) -> None:
     result = audit_in_process(pytester, checks={"test_body.py": BODY_CONTROLS})
     out = result.stdout.str()
-    assert "compliant (111111111111, compliant-example): 0 passed, 0 failed, 2 errors, 0 not applicable" in out
+    assert "compliant (111111111111, compliant-example): 0 passed, 0 failed, 3 errors, 0 not applicable" in out
+    assert "ERROR  X-3 Reads through the engine's client in its body: could not evaluate: " \
+           "GetAccountPasswordPolicy failed (NoSuchEntity)" in out
+    rows = report_data(report_of(pytester))["tests"]
+    assert sorted(r[-1]["resultsTableRow"][0] for r in rows.values()) == ['<td class="col-result">Error</td>'] * 3
     assert "ERROR  X-1 Reads a password policy the account does not have: compliant: password policy: " \
            "iam:GetAccountPasswordPolicy failed (NoSuchEntity)" in out
     assert "ERROR  X-2 Tries to write through a client the engine did not make: " \
@@ -243,6 +259,17 @@ def test_a_report_that_stays_in_progress_is_an_error_after_the_wait(
             "(raise credential_report_timeout to wait longer)") in result.stdout.str()
 
 
+def test_a_report_gone_twice_is_an_error(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.iam.exceptions import IAMException
+    from moto.iam.models import IAMBackend
+
+    monkeypatch.setattr(IAMBackend, "get_credential_report",
+                        fail_first(2, IAMException("ReportNotPresent", "gone"), IAMBackend.get_credential_report))
+    result = audit_in_process(pytester)
+    result.assert_outcomes(errors=6)
+    assert "the credential report was ReportNotPresent again after it was regenerated" in result.stdout.str()
+
+
 @pytest.mark.parametrize("code", ["ReportNotPresent", "ReportExpired"])
 def test_a_report_gone_before_download_is_generated_again_once(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
@@ -273,24 +300,31 @@ def test_a_profile_that_signs_in_to_another_account_is_not_audited(tmp_path: Pat
             "pins compliant to 999999999999: not auditing the wrong account") in run.output
 
 
-def test_an_endpoint_that_does_not_answer_is_an_error_in_bounded_time(tmp_path: Path) -> None:
-    """A socket that accepts connections and never answers: the read timeout ends the wait, the run goes on."""
+@pytest.mark.parametrize("role", [False, True])
+def test_an_endpoint_that_does_not_answer_is_an_error_in_bounded_time(tmp_path: Path, role: bool) -> None:
+    """A socket that accepts connections and never answers: the read timeout ends the wait, the run goes on.
+
+    With a role profile the first call is botocore's own sts:AssumeRole, which must wait no longer than ours.
+    """
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        keys = f"aws_access_key_id = AKIAAWSAUDITSILENT01\naws_secret_access_key = not-a-secret\n"
+        where = f"region = us-east-1\nendpoint_url = {url}\n"
+        profile = (f"[profile silent]\nrole_arn = arn:aws:iam::111111111111:role/audit\nsource_profile = base\n{where}"
+                   f"[profile base]\n{keys}{where}" if role else f"[profile silent]\n{keys}{where}")
         config = tmp_path / "aws-config"
-        config.write_text(f"[profile silent]\naws_access_key_id = AKIAAWSAUDITSILENT01\n"
-                          f"aws_secret_access_key = not-a-secret\nregion = us-east-1\nendpoint_url = {url}\n")
+        config.write_text(profile)
         started = time.monotonic()
         run = run_audit(tmp_path, "--account", "silent", "-o", "aws_read_timeout=1", "-o", "aws_connect_timeout=1",
-                        "-o", "aws_max_attempts=1",
+                        "-o", "aws_max_attempts=2",
                         env={"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
         waited = time.monotonic() - started
     assert set(run.verdicts.values()) == {"error"} and len(run.verdicts) == 6, run.output
     assert f"silent: account identity: no answer from {url}/ in time (aws_read_timeout): ReadTimeoutError" \
         in run.output
-    assert waited < 60
+    assert waited < 30  # two attempts of one second each, the back-off, and pytest's own start
     assert run.report.stat().st_size > 0
 
 
@@ -310,6 +344,31 @@ def test_zz_stop_the_run(account):
     if account.name == "noncompliant":
         os.kill(os.getpid(), signal.SIG{signal})
 '''
+
+
+def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed between writing and renaming, the run leaves the reserved (empty) file and no partial one."""
+    target = reserve(tmp_path / "audit.html")
+    html = SimpleNamespace(_report_path=target)
+    _write_atomically(html)  # type: ignore[arg-type]
+
+    def killed(src: object, dst: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        html._write_report("<html>whole report</html>")
+    assert target.read_text() == ""
+    assert list(tmp_path.iterdir()) == [target]
+    monkeypatch.undo()
+    html._write_report("<html>whole report</html>")
+    assert target.read_text() == "<html>whole report</html>" and list(tmp_path.iterdir()) == [target]
+
+
+def test_a_run_stopped_early_is_marked_incomplete_with_xdist_too(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "-x", "-n", "2")
+    assert "INCOMPLETE: " in run.output
+    assert "INCOMPLETE: " in run.report.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("signal_name", ["INT", "TERM"])

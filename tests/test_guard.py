@@ -194,3 +194,20 @@ def test_a_read_through_the_guarded_client_works(offline_account: tuple[Account,
     assert traffic.reached_moto == ["sts:AssumeRole", "iam:GetAccountSummary"]
     assert account.identity.account_id == "111111111111"
     assert account.identity.alias == "compliant-example"
+
+
+def test_a_presigned_write_is_refused_too(offline_account: tuple[Account, Traffic]) -> None:
+    """A presigned URL is never sent by botocore, yet anyone holding it could make the write later."""
+    account, _ = offline_account
+    with pytest.raises(ReadOnlyViolation, match=r"^iam:CreateUser refused before it was sent"):
+        account.client("iam").generate_presigned_url("create_user", Params={"UserName": "x"})
+
+
+def test_credential_calls_are_botocore_s_alone(offline_account: tuple[Account, Traffic]) -> None:
+    """The twin is reached through a role_arn profile, so botocore's own sts:AssumeRole works; a control's does not."""
+    account, traffic = offline_account
+    assert account.identity.account_id == "111111111111"
+    assert "sts:AssumeRole" in traffic.reached_moto
+    with pytest.raises(ReadOnlyViolation, match=r"^sts:AssumeRole refused: credentials are botocore's to fetch"):
+        account.client("sts").assume_role(RoleArn="arn:aws:iam::111111111111:role/x", RoleSessionName="x")
+    assert traffic.reached_moto.count("sts:AssumeRole") == 1

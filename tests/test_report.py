@@ -82,3 +82,30 @@ def test_two_runs_with_the_same_html_path_keep_both_reports(tmp_path: Path) -> N
     run_audit(tmp_path, *args)
     run_audit(tmp_path, *args)
     assert (tmp_path / "report.html").exists() and (tmp_path / "report-2.html").exists()
+
+
+LEAKY_CONTROL = '''
+from awsaudit import control
+
+
+@control("X-1", severity="low", frameworks={}, remediation="none")
+def test_names_a_key(account):
+    """Names an access key id in its failure
+
+    Its message, traceback and captured output must show only the key's last four characters.
+    """
+    print("found key AKIAIOSFODNN7EXAMPLE")
+    key = "AKIAIOSFODNN7EXAMPLE"
+    assert not key, f"root key {key} is active"
+'''
+
+
+@pytest.mark.parametrize("tb", ["auto", "short", "long"])
+def test_access_key_ids_are_masked_in_every_output_whatever_the_traceback_style(tmp_path: Path, tb: str) -> None:
+    project = make_project(tmp_path, twins={"compliant.toml": twin_text("compliant")},
+                           checks={"test_leaky.py": LEAKY_CONTROL})
+    run = run_audit(tmp_path, "--offline", f"--tb={tb}", "-rA", cwd=project)
+    assert run.verdicts == {"test_names_a_key[compliant]": "failed"}, run.output
+    written = run.output + run.report.read_text(encoding="utf-8") + run.junit.read_text(encoding="utf-8")
+    assert "AKIAIOSFODNN7EXAMPLE" not in written
+    assert "root key …MPLE is active" in written

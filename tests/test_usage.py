@@ -19,6 +19,7 @@ TWINS = ", ".join(sorted(path.stem for path in (REPO / "fixtures").glob("*.toml"
     (["-o", "root_cert_max_age_days=-5"], "root_cert_max_age_days = '-5' is not accepted"),
     (["-o", "aws_read_timeout=0"], "aws_read_timeout = '0' is not accepted"),
     (["-o", "account_ids=prod: 1"], "account_ids line 'prod: 1' is not accepted: write `profile = 123456789012`"),
+    (["-o", "account_ids=complaint = 111111111111"], "account_ids pins 'complaint', which is not a profile or twin"),
 ])
 def test_bad_input_is_a_one_line_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
     run = run_audit(tmp_path, "--offline", *args)
@@ -39,6 +40,12 @@ BROKEN = 'account_id = "999999999999"\n[root]\npassword = true\nmfa = "none"\n'
      "twin broken cannot be set up: Parameter validation failed: Missing required parameter"),
     (BROKEN.replace("password = true", 'password = "maybe"'),
      "broken.toml: root.password: 'maybe' is not true, false or \"not_supported\""),
+    (BROKEN + 'password_last_used = "99999999999 days ago"\n',
+     "broken.toml: root.password_last_used: '99999999999 days ago' reaches before year 1"),
+    (BROKEN + '[[seed]]\ncall = "iam.generate_presigned_url"\n',
+     "twin broken: seed call iam.generate_presigned_url: iam has no such API call"),
+    (BROKEN + '[[seed]]\ncall = "iam.create_service_linked_role"\nparams = { AWSServiceName = "x" }\n',
+     "twin broken cannot be set up: "),
 ])
 def test_a_malformed_twin_names_file_and_entry(tmp_path: Path, twin: str, message: str) -> None:
     project = make_project(tmp_path, twins={"broken.toml": twin}, checks={})
@@ -68,14 +75,15 @@ def test_clock(now):
 '''
 
 
-def test_a_control_that_reads_no_account_data_is_refused(tmp_path: Path) -> None:
-    """It would run once, for no account, and its verdict would prove nothing."""
+@pytest.mark.parametrize(("workers", "code"), [([], 2), (["-n", "2"], 1)])  # xdist counts it as one error
+def test_a_control_that_reads_no_account_data_is_refused(tmp_path: Path, workers: list[str], code: int) -> None:
+    """It would run once, for no account, and its verdict would prove nothing: its file fails to collect."""
     project = make_project(tmp_path, twins={"compliant.toml": twin_text("compliant")},
                            checks={"test_clock.py": CLOCK_CONTROL})
-    run = run_audit(tmp_path, "--offline", cwd=project)
-    assert run.returncode == 4
+    run = run_audit(tmp_path, "--offline", *workers, cwd=project)
+    assert run.returncode == code
     assert "control X-1 uses no account data" in run.output
-    assert "Traceback" not in run.output
+    assert "Traceback" not in run.output and "INTERNALERROR" not in run.output
 
 
 def test_a_mistyped_aws_profile_is_a_usage_error(tmp_path: Path) -> None:
