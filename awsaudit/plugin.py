@@ -7,40 +7,19 @@ here; exceptions raised while fetching data make a test ERROR, asserts in the te
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-import signal
-import tempfile
-import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Iterator
+from datetime import datetime
+from typing import Any
 
 import pytest
 
-from awsaudit import accounts, guard, sources, thresholds
+from awsaudit import sources, thresholds
 from awsaudit.accounts import Account
+from awsaudit.audit import Audit
 from awsaudit.credential_report import CredentialReport
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
 from awsaudit.report import AuditReport
 from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
-from awsaudit.secrecy import quiet_aws_debug_logs
-from awsaudit.twins import TwinError, Twin, load_all
-
-
-@dataclass
-class Audit:
-    """One run: when it started, what it judges by, and the accounts it covers."""
-
-    started: datetime
-    offline: bool
-    thresholds: dict[str, int]
-    accounts: list[Account]
-    cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-
 
 AUDIT = pytest.StashKey[Audit]()
 
@@ -57,124 +36,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "account is not audited", type="linelist", default=[])
 
 
-def _twins(config: pytest.Config, now: datetime) -> dict[str, Twin]:
-    try:
-        return load_all(config.rootpath / "fixtures", now)
-    except TwinError as exc:
-        raise pytest.UsageError(f"offline twin: {exc}") from None
-
-
-def _select(requested: list[str], available: list[str], what: str) -> list[str]:
-    if not requested:
-        raise pytest.UsageError(f"--account was given no names; available {what}: {', '.join(available) or 'none'}")
-    try:
-        return accounts.select(requested, available)
-    except ValueError as exc:
-        raise pytest.UsageError(
-            f"--account {exc}: no such {what[:-1]}; available {what}: {', '.join(available) or 'none'}"
-        ) from None
-
-
-def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
-    """`account_ids` lines `name = 123456789012`: the account each profile must sign in to.
-
-    A pin for a name that does not exist is a usage error: a misspelt pin would silently pin nothing.
-    """
-    pins = {}
-    for line in config.getini("account_ids"):
-        name, sep, account_id = (part.strip() for part in line.partition("="))
-        if not sep or not name or not re.fullmatch(r"\d{12}", account_id):
-            raise pytest.UsageError(f"account_ids line {line!r} is not accepted: write `profile = 123456789012`")
-        if name not in available:
-            raise pytest.UsageError(f"account_ids pins {name!r}, which is not a profile or twin here; available: "
-                                    f"{', '.join(available) or 'none'}")
-        pins[name] = account_id
-    return pins
-
-
-def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
-    given = config.getoption("account")
-    requested = accounts.split_requested(given)
-    settings = accounts.client_config(*(audit.thresholds[name] for name in (
-        "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts")))
-    if audit.offline:
-        twins = _twins(config, audit.started)
-        if not twins:
-            raise pytest.UsageError(f"--offline: no twins in {config.rootpath / 'fixtures'} (one <name>.toml each)")
-        available = list(twins)
-    else:
-        available = accounts.available_profiles()
-    pins = _pins(config, available)
-
-    def account(name: str, profile: str | None, config_file: Path | None = None) -> Account:
-        return Account(name, profile, config_file, settings, pins.get(name))
-
-    if audit.offline:
-        names = _select(requested, list(twins), "twins") if given else list(twins)
-        chosen = [twins[name] for name in names]
-        from awsaudit import offline  # moto is imported only by runs that use it
-
-        workdir = Path(audit.cleanup.enter_context(tempfile.TemporaryDirectory(prefix="awsaudit-")))
-        config_file = offline.write_config(chosen, workdir / "config")
-        try:
-            audit.cleanup.enter_context(offline.emulate(chosen))
-        except TwinError as exc:
-            raise pytest.UsageError(f"offline twin: {exc}") from None
-        return [account(twin.name, twin.name, config_file) for twin in chosen]
-    if not given:
-        chosen = os.environ.get("AWS_PROFILE")
-        if chosen and chosen not in available:
-            raise pytest.UsageError(f"AWS_PROFILE={chosen}: no such profile; available profiles: "
-                                    f"{', '.join(available) or 'none'}")
-        name = chosen or "default"
-        # No default profile: botocore's default chain (environment, instance role) supplies the credentials.
-        return [account(name, name if name in available else None)]
-    return [account(name, name) for name in _select(requested, available, "profiles")]
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for line in marker_lines():
         config.addinivalue_line("markers", line)
     if config.option.help or config.option.markers:
         return
-    audit = Audit(datetime.now(timezone.utc).replace(microsecond=0), config.getoption("offline"),
-                  thresholds.read(config), [])
-    config.stash[AUDIT] = audit
-    try:
-        audit.accounts = _open_accounts(config, audit)
-    except BaseException:
-        audit.cleanup.close()
-        raise
-    # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
-    audit.cleanup.enter_context(guard.everywhere())
-    audit.cleanup.enter_context(quiet_aws_debug_logs())
-    audit.cleanup.enter_context(_sigterm_interrupts())
+    audit = config.stash[AUDIT] = Audit.open(config)
     config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds),
                                   "awsaudit-report")
 
 
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a CI job cancelled, a container stopped) ends the run as Ctrl-C does: the report of what ran is
-    still written, marked incomplete."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     if AUDIT in config.stash:
-        config.stash[AUDIT].cleanup.close()
+        config.stash[AUDIT].close()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -241,7 +241,7 @@ def test_an_account_that_cannot_be_reached_errors_alone(
     result = audit_in_process(pytester, twins=("compliant", "noncompliant"))
     result.assert_outcomes(passed=5, skipped=1, errors=6)
     out = result.stdout.str()
-    assert f"noncompliant: 0 passed, 0 failed, 6 errors, 0 not applicable" in out
+    assert "noncompliant: 0 passed, 0 failed, 6 errors, 0 not applicable" in out
     assert f"noncompliant: account identity: {reason}" in out
     assert report_of(pytester).stat().st_size > 0
 
@@ -310,7 +310,7 @@ def test_an_endpoint_that_does_not_answer_is_an_error_in_bounded_time(tmp_path: 
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        keys = f"aws_access_key_id = AKIAAWSAUDITSILENT01\naws_secret_access_key = not-a-secret\n"
+        keys = "aws_access_key_id = AKIAAWSAUDITSILENT01\naws_secret_access_key = not-a-secret\n"
         where = f"region = us-east-1\nendpoint_url = {url}\n"
         profile = (f"[profile silent]\nrole_arn = arn:aws:iam::111111111111:role/audit\nsource_profile = base\n{where}"
                    f"[profile base]\n{keys}{where}" if role else f"[profile silent]\n{keys}{where}")

@@ -1,0 +1,151 @@
+"""One run of the audit: its clock, its settings, the accounts it covers, and what it undoes when it ends.
+
+Everything here happens before collection, so bad input (an unknown account, a bad setting or twin) stops the run
+with a one-line usage error before anything is audited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from awsaudit import accounts, guard, thresholds
+from awsaudit.accounts import Account
+from awsaudit.secrecy import quiet_aws_debug_logs
+from awsaudit.twins import Twin, TwinError, load_all
+
+OpenAccount = Callable[..., Account]
+
+
+@dataclass
+class Audit:
+    """One run: when it started, what it judges by, and the accounts it covers."""
+
+    started: datetime
+    offline: bool
+    thresholds: dict[str, int]
+    accounts: list[Account] = field(default_factory=list)
+    cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    @classmethod
+    def open(cls, config: pytest.Config) -> Audit:
+        audit = cls(datetime.now(timezone.utc).replace(microsecond=0), config.getoption("offline"),
+                    thresholds.read(config))
+        try:
+            audit.accounts = _open_accounts(config, audit)
+            # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
+            audit.cleanup.enter_context(guard.everywhere())
+            audit.cleanup.enter_context(quiet_aws_debug_logs())
+            audit.cleanup.enter_context(_sigterm_interrupts())
+        except BaseException:
+            audit.cleanup.close()
+            raise
+        return audit
+
+    def close(self) -> None:
+        self.cleanup.close()
+
+
+def _listing(available: list[str]) -> str:
+    return ", ".join(available) or "none"
+
+
+def _select(requested: list[str], available: list[str], what: str) -> list[str]:
+    if not requested:
+        raise pytest.UsageError(f"--account was given no names; available {what}: {_listing(available)}")
+    try:
+        return accounts.select(requested, available)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--account {exc}: no such {what[:-1]}; available {what}: {_listing(available)}"
+                                ) from None
+
+
+def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
+    """`account_ids` lines `name = 123456789012`: the account each profile must sign in to.
+
+    A pin for a name that does not exist is a usage error: a misspelt pin would silently pin nothing.
+    """
+    pins = {}
+    for line in config.getini("account_ids"):
+        name, sep, account_id = (part.strip() for part in line.partition("="))
+        if not sep or not name or not re.fullmatch(r"\d{12}", account_id):
+            raise pytest.UsageError(f"account_ids line {line!r} is not accepted: write `profile = 123456789012`")
+        if name not in available:
+            raise pytest.UsageError(f"account_ids pins {name!r}, which is not a profile or twin here; "
+                                    f"available: {_listing(available)}")
+        pins[name] = account_id
+    return pins
+
+
+def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
+    given = config.getoption("account")
+    requested = accounts.split_requested(given)
+    settings = accounts.client_config(*(audit.thresholds[name] for name in (
+        "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts")))
+    if audit.offline:
+        try:
+            twins = load_all(config.rootpath / "fixtures", audit.started)
+        except TwinError as exc:
+            raise pytest.UsageError(f"offline twin: {exc}") from None
+        if not twins:
+            raise pytest.UsageError(f"--offline: no twins in {config.rootpath / 'fixtures'} (one <name>.toml each)")
+        available = list(twins)
+    else:
+        available = accounts.available_profiles()
+    pins = _pins(config, available)
+
+    def open_account(name: str, profile: str | None, config_file: Path | None = None) -> Account:
+        return Account(name, profile, config_file, settings, pins.get(name))
+
+    if audit.offline:
+        names = _select(requested, available, "twins") if given else available
+        return _open_twins([twins[name] for name in names], audit, open_account)
+    if given:
+        return [open_account(name, name) for name in _select(requested, available, "profiles")]
+    chosen = os.environ.get("AWS_PROFILE")
+    if chosen and chosen not in available:
+        raise pytest.UsageError(f"AWS_PROFILE={chosen}: no such profile; available profiles: {_listing(available)}")
+    name = chosen or "default"
+    # No default profile: botocore's default chain (environment, instance role) supplies the credentials.
+    return [open_account(name, name if name in available else None)]
+
+
+def _open_twins(twins: list[Twin], audit: Audit, open_account: OpenAccount) -> list[Account]:
+    """Serve the twins with moto for the run, each behind a role profile of a config file of its own."""
+    from awsaudit import offline  # moto is imported only by runs that use it
+
+    workdir = Path(audit.cleanup.enter_context(tempfile.TemporaryDirectory(prefix="awsaudit-")))
+    config_file = offline.write_config(twins, workdir / "config")
+    try:
+        audit.cleanup.enter_context(offline.emulate(twins))
+    except TwinError as exc:
+        raise pytest.UsageError(f"offline twin: {exc}") from None
+    return [open_account(twin.name, twin.name, config_file) for twin in twins]
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, a container stopped) ends the run as Ctrl-C does: the report of what ran is
+    still written, marked incomplete."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
