@@ -12,55 +12,26 @@ import signal
 import subprocess
 import threading
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 from pytest_html import extras
 from pytest_html.basereport import BaseReport
 from pytest_metadata.plugin import metadata_key
 
-from awsaudit.accounts import IDENTITY, Account, describe_aws_error
+from awsaudit.accounts import IDENTITY, Account
 from awsaudit.controls import control_of
-from awsaudit.errors import AuditError
 from awsaudit.evidence import evidence_of, to_html
-from awsaudit.secrecy import mask
 from awsaudit.sources import CREDENTIAL_REPORT
+from awsaudit.verdicts import VERDICTS, explain, reason_of, verdict_of
 
-VERDICTS = ("passed", "failed", "error", "not applicable")
 _PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "not applicable": "not applicable"}
 _COLUMNS = (("account", "Account", True), ("control", "Control", True), ("title", "Title", False),
             ("severity", "Severity", True), ("frameworks", "Frameworks", False))
 _IDENTITY = ("account_id", "alias", "caller_arn", "credential_report_generated")
-
-
-@dataclass(frozen=True)
-class _Crash:
-    """Where a verdict came from, in the shape pytest's summaries and JUnit XML read."""
-
-    path: str
-    lineno: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.lineno}: {self.message}"
-
-
-@dataclass(frozen=True)
-class _OneLine:
-    """A failure or error shown as its reason alone: auditors read the cause, not the engine's stack."""
-
-    reprcrash: _Crash
-
-    def toterminal(self, tw: Any) -> None:
-        tw.line(self.reprcrash.message, red=True)
-
-    def __str__(self) -> str:
-        return self.reprcrash.message
 
 
 def reserve(path: Path) -> Path:
@@ -91,35 +62,6 @@ def suite_version(root: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return __version__
     return f"{__version__} (git {commit}{' with local changes' if dirty else ''})"
-
-
-def verdict_of(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str | None:
-    """The control's verdict this phase decides, or None when the phase decides nothing.
-
-    Only a failed assert is a failure. Any other exception, in any phase, means the control could not be evaluated:
-    data that could not be read, or a bug, is an error, never evidence of non-compliance.
-    """
-    if report.failed and excinfo is not None and not excinfo.errisinstance(AssertionError):
-        return "error"
-    if report.when == "call":
-        return {"passed": "passed", "failed": "failed", "skipped": "not applicable"}[report.outcome]
-    if report.failed:
-        return "error"
-    if report.when == "setup" and report.skipped:
-        return "not applicable"
-    return None
-
-
-def _one_line(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
-    """The reason an auditor reads, for the exceptions that have one; None keeps pytest's traceback (a bug)."""
-    exc = excinfo.value
-    if isinstance(exc, AssertionError):
-        return str(exc).split("\nassert ")[0].strip() or "assertion failed"
-    if isinstance(exc, AuditError):
-        return str(exc)
-    if isinstance(exc, (ClientError, BotoCoreError)):
-        return f"could not evaluate: {describe_aws_error(exc, None)}"
-    return None
 
 
 class AuditReport:
@@ -192,16 +134,7 @@ class AuditReport:
         meta = control_of(item)
         if meta is None:
             return
-        message = _one_line(call.excinfo) if call.excinfo is not None else None
-        if message is not None and (self.config.option.tbstyle == "auto" or not call.excinfo.errisinstance(
-                AssertionError)):
-            path, lineno, _ = item.location
-            report.longrepr = _OneLine(_Crash(path, (lineno or 0) + 1, mask(message)))
-        elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
-            text = str(report.longrepr)
-            if mask(text) != text:  # a traceback kept for its reader, less any access key id
-                report.longrepr = mask(text)
-        report.sections = [(header, mask(content)) for header, content in report.sections]
+        explain(report, call.excinfo, item.location, self.config.option.tbstyle)
         verdict = verdict_of(report, call.excinfo)
         if verdict is None:
             return
@@ -216,7 +149,7 @@ class AuditReport:
 
     def _details(self, item: pytest.Item, report: pytest.TestReport, verdict: str) -> str:
         meta = control_of(item)
-        reason = _reason(report)
+        reason = reason_of(report)
         frameworks = "".join(f"<li>{escape(ref)}</li>" for ref in meta.framework_refs)
         return (
             f'<div class="awsaudit-details"><h3>{escape(meta.id)} — {escape(meta.title)}</h3>'
@@ -235,7 +168,7 @@ class AuditReport:
             return
         self.identities.setdefault(props["account"], {}).update({k: props[k] for k in _IDENTITY if k in props})
         line = f"{props['control_id']} {props['title']}"
-        reason = _reason(report)
+        reason = reason_of(report)
         self.verdicts[report.nodeid] = (props["account"], verdict, f"{line}: {reason}" if reason else line)
 
     # -- the whole run: per-account summaries ---------------------------------------------------------------------
@@ -359,12 +292,3 @@ def _known_identity(audited: Account) -> dict[str, str]:
     if report is not None:
         found["credential_report_generated"] = report.generated_time.isoformat()
     return found
-
-
-def _reason(report: pytest.TestReport) -> str:
-    if report.skipped and isinstance(report.longrepr, tuple):
-        return mask(report.longrepr[2].removeprefix("Skipped: "))
-    if report.failed:
-        crash = getattr(report.longrepr, "reprcrash", None)
-        return mask(crash.message if crash else str(report.longrepr).strip().splitlines()[-1])
-    return ""

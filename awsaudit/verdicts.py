@@ -1,0 +1,100 @@
+"""What a control concluded, and why, in one line an auditor reads.
+
+Only a failed assert is a failure; any other exception means the control could not be evaluated. The one-line
+reasons replace tracebacks in the console, the report and JUnit XML, with access key ids masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botocore.exceptions import BotoCoreError, ClientError
+
+from awsaudit.accounts import describe_aws_error
+from awsaudit.errors import AuditError
+from awsaudit.secrecy import mask
+
+VERDICTS = ("passed", "failed", "error", "not applicable")
+
+
+@dataclass(frozen=True)
+class Crash:
+    """Where a verdict came from, in the shape pytest's summaries and JUnit XML read."""
+
+    path: str
+    lineno: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.lineno}: {self.message}"
+
+
+@dataclass(frozen=True)
+class OneLine:
+    """A failure or error shown as its reason alone: auditors read the cause, not the engine's stack."""
+
+    reprcrash: Crash
+
+    def toterminal(self, tw: Any) -> None:
+        tw.line(self.reprcrash.message, red=True)
+
+    def __str__(self) -> str:
+        return self.reprcrash.message
+
+
+def verdict_of(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str | None:
+    """The control's verdict this phase decides, or None when the phase decides nothing.
+
+    Only a failed assert is a failure. Any other exception, in any phase, means the control could not be evaluated:
+    data that could not be read, or a bug, is an error, never evidence of non-compliance.
+    """
+    if report.failed and excinfo is not None and not excinfo.errisinstance(AssertionError):
+        return "error"
+    if report.when == "call":
+        return {"passed": "passed", "failed": "failed", "skipped": "not applicable"}[report.outcome]
+    if report.failed:
+        return "error"
+    if report.when == "setup" and report.skipped:
+        return "not applicable"
+    return None
+
+
+def one_line(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
+    """The reason an auditor reads, for the exceptions that have one; None keeps pytest's traceback (a bug)."""
+    exc = excinfo.value
+    if isinstance(exc, AssertionError):
+        return str(exc).split("\nassert ")[0].strip() or "assertion failed"
+    if isinstance(exc, AuditError):
+        return str(exc)
+    if isinstance(exc, (ClientError, BotoCoreError)):
+        return f"could not evaluate: {describe_aws_error(exc, None)}"
+    return None
+
+
+def explain(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None,
+            location: tuple[str, int | None, str], tbstyle: str) -> None:
+    """Give a control's report its one-line reason, and mask access key ids in whatever it keeps.
+
+    A failed assert keeps pytest's traceback when the user asked for a style (--tb=short, long...); a bug keeps it
+    always, since its reader needs it.
+    """
+    message = one_line(excinfo) if excinfo is not None else None
+    if message is not None and (tbstyle == "auto" or not excinfo.errisinstance(AssertionError)):
+        path, lineno, _ = location
+        report.longrepr = OneLine(Crash(path, (lineno or 0) + 1, mask(message)))
+    elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        if mask(text) != text:
+            report.longrepr = mask(text)
+    report.sections = [(header, mask(content)) for header, content in report.sections]
+
+
+def reason_of(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return mask(report.longrepr[2].removeprefix("Skipped: "))
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        return mask(crash.message if crash else str(report.longrepr).strip().splitlines()[-1])
+    return ""
