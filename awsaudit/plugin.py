@@ -42,6 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     if config.option.help or config.option.markers:
         return
+    if config.inipath is None:
+        raise pytest.UsageError(
+            f"no pytest.ini found from {config.rootpath}: run pytest in the awsaudit project, and give path options "
+            "as --html=PATH (pytest takes a separate path that exists for a place to look for tests)")
     audit = config.stash[AUDIT] = Audit.open(config)
     config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds),
                                   "awsaudit-report")

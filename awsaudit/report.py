@@ -7,13 +7,16 @@ came from AWS is escaped before it enters the HTML.
 
 from __future__ import annotations
 
+import getpass
 import os
 import signal
+import socket
 import subprocess
 import threading
 from collections import Counter
 from datetime import datetime
 from html import escape
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -99,9 +102,12 @@ class AuditReport:
         for plugin in self.config.pluginmanager.get_plugins():
             if isinstance(plugin, BaseReport):
                 _write_atomically(plugin)
+                plugin._report.outcomes["skipped"]["label"] = "Not applicable"
         metadata = self.config.stash[metadata_key]
         metadata["awsaudit"] = escape(suite_version(self.config.rootpath))
         metadata["Audit started (UTC)"] = self.started.isoformat()
+        metadata["Run by"] = escape(f"{getpass.getuser()} on {socket.gethostname()}")
+        metadata["AWS libraries"] = {name: version(name) for name in ("boto3", "botocore", "moto")}
         metadata["Accounts from"] = ("offline twins (fixtures/, served by moto)" if self.offline
                                      else "AWS profiles")
         metadata["Thresholds"] = {escape(k): v for k, v in self.thresholds.items()}
@@ -120,6 +126,7 @@ class AuditReport:
             audited = _account_of(item)
             if audited is None:  # refused at collection (plugin.pytest_generate_tests)
                 continue
+            item.extra_keyword_matches.add(meta.id)  # -k ROOT-5 picks a control by its id
             item.user_properties += [
                 ("control_id", meta.id), ("account", audited.name), ("severity", meta.severity),
                 ("title", meta.title), ("frameworks", "; ".join(meta.framework_refs)),
@@ -235,6 +242,8 @@ class AuditReport:
         if props.get("verdict") == "error" and report.when == "call":
             # pytest counts an exception in the test body as failed; the control could not be evaluated.
             cells[0] = '<td class="col-result">Error</td>'
+        elif props.get("verdict") == "not applicable":
+            cells[0] = '<td class="col-result">Not applicable</td>'
         ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>'
                 for (key, _, _), source in zip(_COLUMNS, ("account", "control_id", "title", "severity", "frameworks"))]
         cells[:] = [cells[0], *ours, *cells[1:]]

@@ -1,8 +1,8 @@
 """Keeps credentials out of everything a run writes.
 
 pytest captures log records into the report and JUnit XML. At DEBUG, botocore logs request headers (session tokens)
-and response bodies (AssumeRole returns a secret key), so during an audit the AWS libraries log at INFO at most,
-whatever `--log-level` asks for.
+and response bodies (AssumeRole returns a secret key), so during an audit the AWS libraries log warnings and errors
+only, whatever `--log-level` asks for (their INFO lines name local credential files, which a report need not show).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def quiet_aws_debug_logs() -> Iterator[None]:
     loggers = [logging.getLogger(name) for name in AWS_LOGGERS]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
-        logger.setLevel(max(logger.level, logging.INFO))
+        logger.setLevel(max(logger.level, logging.WARNING))
     try:
         yield
     finally:

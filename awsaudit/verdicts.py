@@ -80,9 +80,11 @@ def explain(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseExcepti
     A failed assert keeps pytest's traceback when the user asked for a style (--tb=short, long...); a bug keeps it
     always, since its reader needs it.
     """
+    path, lineno, _ = location
     message = one_line(excinfo) if excinfo is not None else None
-    if message is not None and (tbstyle == "auto" or not excinfo.errisinstance(AssertionError)):
-        path, lineno, _ = location
+    if report.skipped and isinstance(report.longrepr, tuple):  # where the control is, not where it skipped
+        report.longrepr = (path, (lineno or 0) + 1, mask(report.longrepr[2]))
+    elif message is not None and (tbstyle == "auto" or not excinfo.errisinstance(AssertionError)):
         report.longrepr = OneLine(Crash(path, (lineno or 0) + 1, mask(message)))
     elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
         text = str(report.longrepr)
@@ -93,7 +95,7 @@ def explain(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseExcepti
 
 def reason_of(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
-        return mask(report.longrepr[2].removeprefix("Skipped: "))
+        return mask(report.longrepr[2].removeprefix("Skipped: ").removeprefix("not applicable: "))
     if report.failed:
         crash = getattr(report.longrepr, "reprcrash", None)
         return mask(crash.message if crash else str(report.longrepr).strip().splitlines()[-1])

@@ -75,10 +75,15 @@ def run_audit(tmp_path: Path, *args: str, env: dict[str, str] | None = None, cwd
     return AuditRun(done.returncode, done.stdout + done.stderr, report, junit)
 
 
+# The controls the engine's own tests run: the root controls, whatever other controls a user has added to checks/.
+ROOT_CHECKS = {"test_root.py": (REPO / "checks" / "test_root.py").read_text(encoding="utf-8")}
+
+
 def make_project(root: Path, twins: dict[str, str] | None = None, checks: dict[str, str] | None = None) -> Path:
-    """A copy of the project's conftest.py and pytest.ini under `root`, with the given twins and control files
-    (name -> text); None copies the project's own."""
+    """A copy of the project's conftest.py and pytest.ini under `root`, with the given twins (None: the project's
+    own) and control files (None: the root controls), each given as name -> text."""
     project = root / "project"
+    checks = ROOT_CHECKS if checks is None else checks
     for folder, files in (("fixtures", twins), ("checks", checks)):
         if files is None:
             shutil.copytree(REPO / folder, project / folder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import REPO, make_project, run_audit, twin_text
+from conftest import REPO, make_project, run_audit
 
 
 def readme_examples() -> dict[str, str]:
@@ -17,9 +17,10 @@ def readme_examples() -> dict[str, str]:
 
 def test_the_readme_example_control_passes_and_fails_on_its_twins(tmp_path: Path) -> None:
     examples = readme_examples()
+    root = '[root]\npassword = true\nmfa = "hardware"\n'
     project = make_project(tmp_path, twins={
-        "compliant.toml": twin_text("compliant") + 'IAM-1 = "passed"\n\n' + examples["fixtures/compliant.toml"],
-        "noncompliant.toml": twin_text("noncompliant") + 'IAM-1 = "failed"\n',
+        "compliant.toml": f'account_id = "111111111111"\n{root}\n{examples["fixtures/compliant.toml"]}',
+        "noncompliant.toml": f'account_id = "222222222222"\n{root}',
     }, checks={"test_password_policy.py": examples["checks/test_password_policy.py"]})
 
     run = run_audit(tmp_path, "--offline", "--account", "compliant,noncompliant", cwd=project)

@@ -25,7 +25,7 @@ import pytest
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
 from awsaudit.report import _write_atomically, reserve
-from conftest import REPO, details, make_project, report_data, run_audit, twin_text
+from conftest import ROOT_CHECKS, details, make_project, report_data, run_audit, twin_text
 
 
 def audit_in_process(pytester: pytest.Pytester, *args: str, checks: dict[str, str] | None = None,
@@ -373,8 +373,7 @@ def test_a_run_stopped_early_is_marked_incomplete_with_xdist_too(tmp_path: Path)
 
 @pytest.mark.parametrize("signal_name", ["INT", "TERM"])
 def test_an_interrupted_run_still_writes_a_whole_report_marked_incomplete(tmp_path: Path, signal_name: str) -> None:
-    checks = {"test_root.py": (REPO / "checks" / "test_root.py").read_text(),
-              "test_zz_stop.py": STOPPER.replace("{signal}", signal_name)}
+    checks = {**ROOT_CHECKS, "test_zz_stop.py": STOPPER.replace("{signal}", signal_name)}
     project = make_project(tmp_path, twins={f"{t}.toml": twin_text(t) for t in ("compliant", "noncompliant")},
                            checks=checks)
     run = run_audit(tmp_path, "--offline", cwd=project)

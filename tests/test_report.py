@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from awsaudit.report import reserve
-from conftest import REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
+from conftest import AuditRun, details, make_project, report_data, run_audit, twin_text
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -37,7 +39,9 @@ def test_each_row_opens_to_evidence_and_remediation(offline_audit: AuditRun) -> 
 def test_the_summary_counts_verdicts_per_account(offline_audit: AuditRun) -> None:
     page = offline_audit.report.read_text(encoding="utf-8")
     assert ("<tr><td>noncompliant</td><td>222222222222</td><td>noncompliant-example</td>" in page)
-    assert re.search(r"<td>virtual-mfa</td>(<td>[^<]*</td>){4}<td>4</td><td>1</td><td>0</td><td>1</td></tr>", page)
+    declared = Counter(tomllib.loads(twin_text("virtual-mfa"))["expect"].values())
+    counts = "".join(f"<td>{declared[v]}</td>" for v in ("passed", "failed", "error", "not applicable"))
+    assert re.search(rf"<td>virtual-mfa</td>(<td>[^<]*</td>){{4}}{counts}</tr>", page)
 
 
 def test_the_report_is_self_contained(offline_audit: AuditRun) -> None:
@@ -51,8 +55,7 @@ def hostile_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
     """An account whose alias and IAM user name carry markup, as AWS data could."""
     tmp = tmp_path_factory.mktemp("hostile")
     twin = twin_text("noncompliant").replace('alias = "noncompliant-example"', f"alias = '{HOSTILE}'")
-    project = make_project(tmp, twins={"hostile.toml": twin},
-                           checks={"test_root.py": (REPO / "checks" / "test_root.py").read_text()})
+    project = make_project(tmp, twins={"hostile.toml": twin})
     return run_audit(tmp, "--offline", cwd=project)
 
 
@@ -109,3 +112,12 @@ def test_access_key_ids_are_masked_in_every_output_whatever_the_traceback_style(
     written = run.output + run.report.read_text(encoding="utf-8") + run.junit.read_text(encoding="utf-8")
     assert "AKIAIOSFODNN7EXAMPLE" not in written
     assert "root key …MPLE is active" in written
+
+
+def test_not_applicable_rows_say_so_once(offline_audit: AuditRun) -> None:
+    row = rows(offline_audit)["test_root_has_mfa[no-root-password]"]
+    assert row["resultsTableRow"][0] == '<td class="col-result">Not applicable</td>'
+    opened = details(offline_audit.report)["test_root_has_mfa[no-root-password]"]
+    assert "<b>Verdict:</b> not applicable: the credential report shows no root password" in opened
+    assert "not applicable: not applicable" not in opened
+    assert "awsaudit/controls.py" not in row["log"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,31 @@ def test_thresholds_come_from_the_ini_and_can_be_overridden(tmp_path: Path) -> N
 
 
 def test_markers_select_controls_by_severity_and_framework(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "--account", "compliant", "-m", "cis_aws_5 and critical")
+    run = run_audit(tmp_path, "--offline", "--account", "compliant", "-m", "cis_aws_5 and critical",
+                    "checks/test_root.py")
     assert {name.split("[")[0] for name in run.verdicts} == {
         "test_root_has_no_active_access_keys", "test_root_has_mfa", "test_root_mfa_is_hardware"}
+
+
+def test_a_mistyped_setting_is_an_error_not_a_silent_default(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "-o", "root_unused_day=1")
+    assert run.returncode == 4
+    assert "ERROR: Unknown config option: root_unused_day" in run.output
+
+
+def test_a_separate_html_path_that_exists_is_explained(tmp_path: Path) -> None:
+    """pytest takes `--html PATH` with an existing PATH for a place to look for tests, and finds no pytest.ini."""
+    earlier = tmp_path / "elsewhere" / "audit.html"
+    earlier.parent.mkdir()
+    earlier.write_text("an earlier report")
+    done = subprocess.run([sys.executable, "-m", "pytest", "--offline", "--html", str(earlier)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4
+    assert "give path options as --html=PATH" in done.stdout + done.stderr
+    assert earlier.read_text() == "an earlier report"
+
+
+def test_controls_can_be_picked_by_id(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "--account", "compliant,virtual-mfa", "-k", "ROOT-6")
+    assert run.verdicts == {"test_root_mfa_is_hardware[compliant]": "passed",
+                            "test_root_mfa_is_hardware[virtual-mfa]": "failed"}
