@@ -11,7 +11,7 @@ import fnmatch
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import boto3
 import botocore.session
@@ -24,7 +24,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from awsaudit import guard
+from awsaudit import guard, thresholds
 from awsaudit.errors import AuditError, SourceError
 
 T = TypeVar("T")
@@ -76,10 +76,14 @@ def describe_aws_error(exc: Exception, service: str | None) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-def client_config(connect_timeout: int, read_timeout: int, max_attempts: int) -> Config:
-    """Adaptive retries absorb throttling; the timeouts keep an endpoint that does not answer from hanging the run."""
-    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts}, connect_timeout=connect_timeout,
-                  read_timeout=read_timeout, user_agent_extra="awsaudit")
+def client_config(settings: Mapping[str, int]) -> Config:
+    """Adaptive retries absorb throttling; the timeouts keep an endpoint that does not answer from hanging the run.
+
+    `settings` are the run's (thresholds.read), or thresholds.defaults() outside a run.
+    """
+    return Config(retries={"mode": "adaptive", "max_attempts": settings["aws_max_attempts"]},
+                  connect_timeout=settings["aws_connect_timeout"], read_timeout=settings["aws_read_timeout"],
+                  user_agent_extra="awsaudit")
 
 
 def split_requested(values: list[str]) -> list[str]:
@@ -131,7 +135,7 @@ class Account:
         self.profile = profile
         self.expected_id = expected_id
         self._config_file = config_file
-        self._config = config or client_config(10, 60, 8)
+        self._config = config or client_config(thresholds.defaults())
         self._lock = threading.RLock()
         self._session: boto3.Session | None = None
         self._clients: dict[str, Any] = {}

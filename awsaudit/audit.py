@@ -90,8 +90,7 @@ def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
 def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     given = config.getoption("account")
     requested = accounts.split_requested(given)
-    settings = accounts.client_config(*(audit.thresholds[name] for name in (
-        "aws_connect_timeout", "aws_read_timeout", "aws_max_attempts")))
+    settings = accounts.client_config(audit.thresholds)
     if audit.offline:
         try:
             twins = load_all(config.rootpath / "fixtures", audit.started)

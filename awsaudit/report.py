@@ -32,8 +32,10 @@ from awsaudit.sources import CREDENTIAL_REPORT
 from awsaudit.verdicts import VERDICTS, explain, reason_of, verdict_of
 
 _PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "not applicable": "not applicable"}
-_COLUMNS = (("account", "Account", True), ("control", "Control", True), ("title", "Title", False),
-            ("severity", "Severity", True), ("frameworks", "Frameworks", False))
+# The columns awsaudit adds to the results table: (CSS key, heading, sortable, the user property shown).
+_COLUMNS = (("account", "Account", True, "account"), ("control", "Control", True, "control_id"),
+            ("title", "Title", False, "title"), ("severity", "Severity", True, "severity"),
+            ("frameworks", "Frameworks", False, "frameworks"))
 _IDENTITY = ("account_id", "alias", "caller_arn", "credential_report_generated")
 
 
@@ -233,7 +235,7 @@ class AuditReport:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
         ours = [f'<th class="sortable" data-column-type="{key}">{label}</th>' if sortable else f"<th>{label}</th>"
-                for key, label, sortable in _COLUMNS]
+                for key, label, sortable, _ in _COLUMNS]
         cells[:] = [cells[0], *ours, *cells[1:]]
 
     @pytest.hookimpl(optionalhook=True)
@@ -244,8 +246,7 @@ class AuditReport:
             cells[0] = '<td class="col-result">Error</td>'
         elif props.get("verdict") == "not applicable":
             cells[0] = '<td class="col-result">Not applicable</td>'
-        ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>'
-                for (key, _, _), source in zip(_COLUMNS, ("account", "control_id", "title", "severity", "frameworks"))]
+        ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>' for key, _, _, source in _COLUMNS]
         cells[:] = [cells[0], *ours, *cells[1:]]
 
     @pytest.hookimpl(optionalhook=True)

@@ -28,6 +28,10 @@ THRESHOLDS = (
 )
 
 
+def defaults() -> dict[str, int]:
+    return {threshold.name: threshold.default for threshold in THRESHOLDS}
+
+
 def register(parser: pytest.Parser) -> None:
     for threshold in THRESHOLDS:
         parser.addini(threshold.name, f"awsaudit: {threshold.help} (default {threshold.default})",
