@@ -138,7 +138,7 @@ class Account:
         self._config = config or client_config(thresholds.defaults())
         self._lock = threading.RLock()
         self._session: boto3.Session | None = None
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str | None], Any] = {}
         self._fetched: dict[tuple[str, str], tuple[bool, Any]] = {}
         self._retried = 0
         self._retries: dict[tuple[str, str], int] = {}
@@ -159,26 +159,28 @@ class Account:
                 self._session = boto3.Session(botocore_session=core, region_name=region)
             return self._session
 
-    def client(self, service: str) -> Any:
-        """A client for the account; credential calls (sts:AssumeRole...) are botocore's alone, never a control's."""
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client for the account (in the profile's region by default); credential calls (sts:AssumeRole...) are
+        botocore's alone, never a control's."""
         with self._lock:
-            if service not in self._clients:
-                client = self.session.client(service, config=self._config)
+            if (service, region) not in self._clients:
+                client = self.session.client(service, config=self._config, region_name=region)
                 guard.refuse_credential_calls(client)
-                self._clients[service] = client
-            return self._clients[service]
+                self._clients[service, region] = client
+            return self._clients[service, region]
 
-    def fetch(self, service: str, source: str, loader: Callable[[Any], T]) -> T:
+    def fetch(self, service: str, source: str, loader: Callable[[Any], T], region: str | None = None) -> T:
         """`loader(client)` once per run for each (service, source); later calls get its value or the same error.
 
-        `source` names the data in messages ("credential report"); the first loader given for it is the one used.
+        `source` names the data in messages ("credential report"), and includes the region for a regional source;
+        the first loader given for it is the one used.
         """
         key = (service, source)
         with self._lock:
             if key not in self._fetched:
                 client, retried_before = None, self._retried
                 try:
-                    client = self.client(service)
+                    client = self.client(service, region)
                     self._fetched[key] = (True, loader(client))
                 except AuditError as exc:
                     self._fetched[key] = (False, f"{source}: {exc}")

@@ -14,7 +14,7 @@ from typing import Callable, NoReturn, TypeVar
 
 import pytest
 
-from awsaudit.frameworks import FRAMEWORKS, SEVERITIES
+from awsaudit.frameworks import FRAMEWORKS, SEVERITIES, refs
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -32,8 +32,12 @@ class Control:
 
     @property
     def framework_refs(self) -> list[str]:
-        """`CIS AWS 5.0 1.3`, `PCI DSS`: each framework with its requirement number where there is one."""
+        """`CIS AWS 5.0 1.3`, `HIPAA`: each framework with its requirement ids where there are some."""
         return [f"{name} {ref}".strip() for name, ref in self.frameworks.items()]
+
+    def requirements_in(self, framework: str) -> list[str] | None:
+        """The control's requirement ids in `framework` ([] when it names the framework only), None if unmapped."""
+        return refs(self.frameworks[framework]) if framework in self.frameworks else None
 
 
 def control(id: str, *, severity: str, frameworks: dict[str, str], remediation: str) -> Callable[[F], F]:
@@ -55,7 +59,7 @@ def control(id: str, *, severity: str, frameworks: dict[str, str], remediation: 
         meta = Control(id, title.strip(), severity, dict(frameworks), rationale.strip(),
                        inspect.cleandoc(remediation))
         for mark in (pytest.mark.control(meta), getattr(pytest.mark, severity),
-                     *(getattr(pytest.mark, FRAMEWORKS[name]) for name in frameworks)):
+                     *(getattr(pytest.mark, FRAMEWORKS[name].marker) for name in frameworks)):
             test = mark(test)
         return test
 

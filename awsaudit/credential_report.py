@@ -25,6 +25,21 @@ ABSENT = frozenset({"N/A", "no_information", "not_supported"})
 
 
 @dataclass(frozen=True)
+class Slot:
+    """An access key or signing certificate in report slot 1 or 2."""
+
+    kind: str  # "access key" or "certificate"
+    number: int
+    active: bool
+    last_rotated: datetime | None
+    last_used: datetime | None = None  # access keys only
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.number}"
+
+
+@dataclass(frozen=True)
 class CredentialRow:
     """One user's row; None wherever the report says N/A, no_information or not_supported."""
 
@@ -56,6 +71,23 @@ class CredentialRow:
     def is_root(self) -> bool:
         return self.user == ROOT_USER
 
+    @property
+    def access_keys(self) -> list[Slot]:
+        """The user's access keys: active ones, and inactive ones that still exist (they have a rotation date)."""
+        return [Slot("access key", n, bool(getattr(self, f"access_key_{n}_active")),
+                     getattr(self, f"access_key_{n}_last_rotated"), getattr(self, f"access_key_{n}_last_used_date"))
+                for n in (1, 2)
+                if getattr(self, f"access_key_{n}_active") or getattr(self, f"access_key_{n}_last_rotated")]
+
+    @property
+    def active_access_keys(self) -> list[Slot]:
+        return [key for key in self.access_keys if key.active]
+
+    @property
+    def active_certificates(self) -> list[Slot]:
+        return [Slot("certificate", n, True, getattr(self, f"cert_{n}_last_rotated"))
+                for n in (1, 2) if getattr(self, f"cert_{n}_active")]
+
 
 COLUMNS = tuple(f.name for f in fields(CredentialRow) if f.name != "raw")
 
@@ -64,6 +96,11 @@ COLUMNS = tuple(f.name for f in fields(CredentialRow) if f.name != "raw")
 class CredentialReport:
     generated_time: datetime
     rows: tuple[CredentialRow, ...]
+
+    @property
+    def users(self) -> tuple[CredentialRow, ...]:
+        """The IAM users' rows, without the root user's."""
+        return tuple(row for row in self.rows if not row.is_root)
 
     @property
     def root(self) -> CredentialRow:

@@ -1,28 +1,52 @@
 """Offline accounts: moto answers the suite's AWS calls, seeded with the twins of fixtures/.
 
 This is the only module that knows moto. Controls and sources make the same boto3 calls offline as live; moto
-answers them below boto3, in-process (`mock_aws`) or over HTTP (a moto server). moto's IAM has no root user: its
-credential report lacks the `<root_account>` row and its account summary hard-codes the root flags to 0. The
-emulation adds both from each twin's `[root]` table, and assigns a root virtual MFA device where the twin has one.
+answers them below boto3, in-process (`mock_aws`) or over HTTP (a moto server). Where moto falls short of AWS, the
+emulation fills in from the twins:
+- moto's IAM has no root user: its credential report lacks the `<root_account>` row and its account summary
+  hard-codes the root flags to 0. Both come from each twin's `[root]` table, with a root virtual MFA device where the
+  twin has one.
+- moto stamps credentials with the time they were made and reports fixed server certificate expiry dates; the twin's
+  dates replace them.
+- moto loads no AWS managed policies unless asked to load them all (slow); a twin gets those it names.
+- moto has no iam:ListOrganizationsFeatures and no IAM Access Analyzer; both answer from the twin, in-process and
+  through a moto server running in this process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import functools
+import io
+import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from unittest import mock
 
 import boto3
+import botocore.handlers
+from botocore.awsrequest import AWSResponse
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from moto import mock_aws
-from moto.iam.models import AccountSummary, IAMBackend, iam_backends
+from moto.core.responses import ActionResult
+from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+from moto.iam.exceptions import IAMException
+from moto.iam.models import AccessKeyLastUsed, AccountSummary, AWSManagedPolicy, IAMBackend, iam_backends
 from moto.iam.responses import IamResponse
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sts.models import sts_backends
 
 from awsaudit.credential_report import ROOT_USER
 from awsaudit.root import ROOT_VIRTUAL_MFA_SUFFIX
-from awsaudit.twins import Credential, RootState, Twin, TwinError
+from awsaudit.twins import Credential, RootState, Twin, TwinError, User
 
 SOURCE_PROFILE = "awsaudit-offline-source"
 AUDIT_ROLE = "awsaudit-offline-audit"
@@ -83,25 +107,46 @@ class _RootIdentity:
     name: str = ""
 
 
+def certificate_pem(name: str, expires: datetime) -> tuple[str, str]:
+    """A self-signed X.509 certificate valid until `expires`, and its private key, both PEM."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(expires - timedelta(days=400))
+            .not_valid_after(expires).sign(key, hashes.SHA256()))
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), private.decode()
+
+
+def _expiry(pem: str) -> datetime:
+    return x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc
+
+
 class Emulation:
-    """moto patched to model each twin's root user, for as long as the emulation is open."""
+    """moto patched to model what each twin declares beyond moto, for as long as the emulation is open."""
 
     def __init__(self, twins: list[Twin]) -> None:
+        self.twins = {twin.account_id: twin for twin in twins}
         self.roots = {twin.account_id: twin.root for twin in twins}
         self.generated: dict[str, datetime] = {}
 
     @contextlib.contextmanager
     def patches(self) -> Iterator[None]:
-        roots, generated = self.roots, self.generated
+        roots, generated, twins = self.roots, self.generated, self.twins
         real_report = IAMBackend.get_credential_report
         real_generate = IAMBackend.generate_report
         real_summary = AccountSummary.summary_map.fget
         real_response = IamResponse.get_credential_report
+        real_server_certificates = IamResponse.list_server_certificates
+        real_regions = RegionsAndZonesBackend.describe_regions
+        real_dispatch = DomainDispatcherApplication.__call__
 
         def get_credential_report(backend: IAMBackend) -> str:
             header, _, users = real_report(backend).partition("\n")
             root = roots.get(backend.account_id)
-            return header + "\n" + (root_row(backend.account_id, root) if root else "") + users
+            return header + "\n" + (root_row(backend.account_id, root) if root else "") + _with_cert_dates(
+                header, users, backend)
 
         def generate_report(backend: IAMBackend) -> None:
             generated.setdefault(backend.account_id, datetime.now(timezone.utc).replace(microsecond=0))
@@ -123,11 +168,107 @@ class Emulation:
                 answer.result["GeneratedTime"] = when
             return answer
 
+        def list_server_certificates(response: IamResponse) -> Any:
+            answer = real_server_certificates(response)
+            bodies = {c.cert_name: c.cert_body for c in response.backend.certificates.values()}
+            for meta in answer.result["ServerCertificateMetadataList"]:
+                meta["Expiration"] = _expiry(bodies[meta["ServerCertificateName"]])
+            return answer
+
+        def describe_regions(backend: RegionsAndZonesBackend, region_names: list[str] | None = None) -> list[Any]:
+            """As AWS answers a commercial account: its own partition's regions, without those not opted in."""
+            return [region for region in real_regions(backend, region_names)
+                    if not region.name.startswith(("cn-", "us-gov-")) and region.opt_in_status != "not-opted-in"]
+
+        def dispatch(app: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+            """A moto server in this process answers Access Analyzer too."""
+            body = self.analyzers(environ.get("HTTP_AUTHORIZATION", ""))
+            if body is None:
+                return real_dispatch(app, environ, start_response)
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+
+        def list_organizations_features(response: IamResponse) -> Any:
+            twin = twins.get(response.current_account)
+            if twin is None or twin.organization is None:
+                raise _NotInOrganization("The account is not in an organization.")
+            return ActionResult({"EnabledFeatures": list(twin.organization.root_access_features)})
+
         with mock.patch.object(IAMBackend, "get_credential_report", get_credential_report), \
                 mock.patch.object(IAMBackend, "generate_report", generate_report), \
                 mock.patch.object(AccountSummary, "summary_map", property(summary_map)), \
-                mock.patch.object(IamResponse, "get_credential_report", get_credential_report_response):
+                mock.patch.object(IamResponse, "get_credential_report", get_credential_report_response), \
+                mock.patch.object(IamResponse, "list_server_certificates", list_server_certificates), \
+                mock.patch.object(RegionsAndZonesBackend, "describe_regions", describe_regions), \
+                mock.patch.object(DomainDispatcherApplication, "__call__", dispatch), \
+                mock.patch.object(IamResponse, "list_organizations_features", list_organizations_features,
+                                  create=True):
             yield
+
+    def analyzers(self, authorization: str) -> bytes | None:
+        """IAM Access Analyzer's ListAnalyzers answer for the twin and region that signed a request, or None when
+        the request is not for Access Analyzer."""
+        match = re.search(r"Credential=(\w+)/\d+/([\w-]+)/access-analyzer/", authorization)
+        if not match:
+            return None
+        account_id, region = _key_account(match[1]), match[2]
+        twin = self.twins.get(account_id or "")
+        regions = twin.access_analyzer_regions if twin else ()
+        analyzers = [{"arn": f"arn:aws:access-analyzer:{region}:{account_id}:analyzer/external-access",
+                      "name": "external-access", "type": "ACCOUNT", "status": "ACTIVE",
+                      "createdAt": "2024-01-01T00:00:00Z"}] if regions == "all" or region in regions else []
+        return json.dumps({"analyzers": analyzers}).encode()
+
+    def in_process(self, request: Any, **_: Any) -> AWSResponse | None:
+        """A botocore before-send handler: Access Analyzer answered without a server."""
+        auth = request.headers.get("Authorization", b"")
+        body = self.analyzers(auth.decode() if isinstance(auth, bytes) else auth)
+        if body is None:
+            return None
+        return AWSResponse(request.url, 200, {"Content-Type": "application/json"}, _Raw(body))
+
+
+class _Raw(io.BytesIO):
+    """The raw body botocore reads from a response."""
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.getvalue()
+
+
+def _key_account(access_key_id: str) -> str | None:
+    """The account of the role session whose access key signed a request."""
+    for backends in sts_backends.values():
+        for backend in backends.values():
+            for role in backend.assumed_roles:
+                if role.access_key_id == access_key_id:
+                    return role.account_id
+    return None
+
+
+class _NotInOrganization(IAMException):
+    code = "OrganizationNotFoundException"
+
+
+def _with_cert_dates(header: str, users: str, backend: IAMBackend) -> str:
+    """moto's user rows with cert_N_last_rotated filled in from the certificates' upload dates."""
+    if not users.strip():
+        return users
+    columns = header.split(",")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    for row in csv.DictReader(io.StringIO(users), columns):
+        user = backend.users.get(row["user"])
+        certs = list(user.signing_certificates.values()) if user else []
+        for n, cert in enumerate(certs[:2], start=1):
+            row[f"cert_{n}_last_rotated"] = _time(cert.upload_date)
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _aws_policies(twin: Twin) -> set[str]:
+    """Names of the AWS managed policies a twin refers to, in its users or its seed calls."""
+    text = json.dumps([[user.policies for user in twin.users], [call.params for call in twin.seed]])
+    return set(re.findall(r"arn:aws:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)", text))
 
 
 def _seed(twin: Twin, endpoint_url: str | None) -> None:
@@ -141,8 +282,50 @@ def _seed(twin: Twin, endpoint_url: str | None) -> None:
         raise TwinError(f"twin {twin.name} cannot be set up: {reason}") from None
 
 
+@functools.cache
+def _aws_policy_data() -> dict[str, Any]:
+    return json.loads(aws_managed_policies_data)
+
+
+def _load_aws_policies(twin: Twin, backend: IAMBackend) -> None:
+    data = _aws_policy_data()
+    for name in sorted(_aws_policies(twin)):
+        if name not in data:
+            raise TwinError(f"twin {twin.name}: arn:aws:iam::aws:policy/{name} is not an AWS managed policy moto knows")
+        policy = AWSManagedPolicy.from_data(name, twin.account_id, _REGION, data[name])
+        if policy.arn not in backend.managed_policies:
+            backend.aws_managed_policies.append(policy)
+            backend.managed_policies[policy.arn] = policy
+
+
+def _create_user(iam: Any, backend: IAMBackend, user: User) -> None:
+    iam.create_user(UserName=user.name)
+    if user.password:
+        iam.create_login_profile(UserName=user.name, Password="Offline-twin-password-1!")
+    if user.mfa:
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user.name)["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(UserName=user.name, SerialNumber=serial, AuthenticationCode1="123456",
+                              AuthenticationCode2="654321")
+    for group in user.groups:
+        if group not in backend.groups:
+            iam.create_group(GroupName=group)
+        iam.add_user_to_group(GroupName=group, UserName=user.name)
+    model = backend.users[user.name]
+    model.create_date = user.created
+    model.password_last_used = user.password_last_used
+    for key in user.access_keys:
+        made = backend.access_keys[iam.create_access_key(UserName=user.name)["AccessKey"]["AccessKeyId"]]
+        made.create_date, made.status = key.last_rotated, "Active" if key.active else "Inactive"
+        made.last_used = AccessKeyLastUsed(key.last_used, "iam", _REGION) if key.last_used else None
+    for cert in user.certificates:
+        body, _ = certificate_pem(user.name, cert.last_rotated + timedelta(days=365))
+        made = iam.upload_signing_certificate(UserName=user.name, CertificateBody=body)["Certificate"]
+        model.signing_certificates[made["CertificateId"]].upload_date = cert.last_rotated
+        model.signing_certificates[made["CertificateId"]].status = "Active" if cert.active else "Inactive"
+
+
 def _create(twin: Twin, endpoint_url: str | None) -> None:
-    """The twin's users, alias and seed calls, made in its account, reached by assuming a role as an auditor would."""
+    """The twin's state, made in its account, reached by assuming a role as an auditor would."""
     base = dict(region_name=_REGION, endpoint_url=endpoint_url)
     sts = boto3.Session(aws_access_key_id=_FAKE_KEY[0], aws_secret_access_key=_FAKE_KEY[1]).client("sts", **base)
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{twin.account_id}:role/awsaudit-offline-seed",
@@ -150,22 +333,27 @@ def _create(twin: Twin, endpoint_url: str | None) -> None:
     session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                             aws_session_token=creds["SessionToken"])
     iam = session.client("iam", **base)
+    backend = iam_backends[twin.account_id][_PARTITION]
+    _load_aws_policies(twin, backend)
     if twin.alias:
         iam.create_account_alias(AccountAlias=twin.alias)
     for user in twin.users:
-        iam.create_user(UserName=user.name)
-        if user.password:
-            iam.create_login_profile(UserName=user.name, Password="Offline-twin-password-1!")
-        for _ in range(user.access_keys):
-            iam.create_access_key(UserName=user.name)
+        _create_user(iam, backend, user)
+    for cert in twin.server_certificates:
+        body, key = certificate_pem(cert.name, cert.expires)
+        iam.upload_server_certificate(ServerCertificateName=cert.name, CertificateBody=body, PrivateKey=key)
+    if twin.organization is not None:
+        session.client("organizations", **base).create_organization(FeatureSet="ALL")
     for call in twin.seed:
         client = session.client(call.service, **base)
         if call.operation not in client.meta.method_to_api_mapping:
             raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation}: {call.service} has no "
                             "such API call")
         getattr(client, call.operation)(**call.params)
+    for user in twin.users:
+        for arn in user.policies:
+            iam.attach_user_policy(UserName=user.name, PolicyArn=arn)
     if twin.root.mfa == "virtual":
-        backend = iam_backends[twin.account_id][_PARTITION]
         device = backend.create_virtual_mfa_device(ROOT_VIRTUAL_MFA_SUFFIX.split("/")[-1], "/")
         device.enable_date = twin.root.created
         device.user = _RootIdentity(f"arn:aws:iam::{twin.account_id}:root", twin.account_id, twin.root.created)
@@ -178,6 +366,9 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
     with contextlib.ExitStack() as stack:
         if endpoint_url is None:
             stack.enter_context(mock_aws())
+            handler = ("before-send.accessanalyzer", emulation.in_process)
+            botocore.handlers.BUILTIN_HANDLERS.append(handler)
+            stack.callback(botocore.handlers.BUILTIN_HANDLERS.remove, handler)
         stack.enter_context(emulation.patches())
         for twin in twins:
             _seed(twin, endpoint_url)

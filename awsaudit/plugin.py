@@ -12,16 +12,17 @@ from typing import Any
 
 import pytest
 
-from awsaudit import sources, thresholds
+from awsaudit import thresholds
 from awsaudit.accounts import Account
 from awsaudit.audit import Audit
-from awsaudit.credential_report import CredentialReport
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
 from awsaudit.report import AuditReport
-from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
 
 AUDIT = pytest.StashKey[Audit]()
+
+# The data-source fixtures controls ask for (credential_report, root, authorization...).
+pytest_plugins = ["awsaudit.fixtures"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -103,53 +104,3 @@ def threshold(request: pytest.FixtureRequest) -> dict[str, int]:
 def evidence(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Values the control judged, beyond those its data sources record: shown in the report row."""
     return evidence_of(request.node)
-
-
-def _record_source(request: pytest.FixtureRequest, account: Account, source: tuple[str, str],
-                   label: str, value: Any) -> None:
-    """A source's evidence, and how many AWS calls had to be retried to read it (throttling, transient errors)."""
-    evidence = evidence_of(request.node)
-    evidence[label] = value
-    retried = account.retries(*source)
-    if retried:
-        evidence[f"{source[1]}: AWS calls retried"] = retried
-
-
-@pytest.fixture
-def credential_report(account: Account, request: pytest.FixtureRequest) -> CredentialReport:
-    report = sources.credential_report(account, request.config.stash[AUDIT].thresholds["credential_report_timeout"])
-    _record_source(request, account, sources.CREDENTIAL_REPORT, "credential report generated",
-                   report.generated_time.isoformat())
-    return report
-
-
-@pytest.fixture
-def account_summary(account: Account, request: pytest.FixtureRequest) -> dict[str, int]:
-    summary = sources.account_summary(account)
-    _record_source(request, account, sources.ACCOUNT_SUMMARY, "account summary", dict(summary))
-    return summary
-
-
-@pytest.fixture
-def root(credential_report: CredentialReport, account_summary: dict[str, int],
-         request: pytest.FixtureRequest) -> RootUser:
-    """The root user as the credential report and the fresh account summary show it."""
-    user = RootUser.from_sources(credential_report, account_summary)
-    evidence_of(request.node).update(user.evidence())
-    return user
-
-
-@pytest.fixture
-def root_in_report(credential_report: CredentialReport, request: pytest.FixtureRequest) -> RootInReport:
-    """The root user as the credential report alone shows it (no iam:GetAccountSummary needed)."""
-    user = RootInReport(credential_report.root)
-    evidence_of(request.node).update(user.evidence())
-    return user
-
-
-@pytest.fixture
-def root_virtual_mfa_devices(account: Account, request: pytest.FixtureRequest) -> list[str]:
-    """Serials of virtual MFA devices assigned to the root user (ListVirtualMFADevices)."""
-    serials = root_virtual_mfa(sources.assigned_virtual_mfa_devices(account), account.identity.account_id)
-    _record_source(request, account, sources.VIRTUAL_MFA_DEVICES, "virtual MFA devices assigned to root", serials)
-    return serials

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from awsaudit.controls import not_applicable
-from awsaudit.credential_report import CredentialReport, CredentialRow
+from awsaudit.credential_report import CredentialReport, CredentialRow, Slot
 
 # The serial AWS gives the virtual MFA device of a root user.
 ROOT_VIRTUAL_MFA_SUFFIX = ":mfa/root-account-mfa-device"
@@ -21,12 +21,6 @@ ROOT_VIRTUAL_MFA_SUFFIX = ":mfa/root-account-mfa-device"
 class Use:
     when: datetime
     credential: str
-
-
-@dataclass(frozen=True)
-class Certificate:
-    slot: int
-    last_rotated: datetime | None
 
 
 @dataclass(frozen=True)
@@ -47,9 +41,8 @@ class RootInReport:
         return signals
 
     @property
-    def active_certificates(self) -> list[Certificate]:
-        return [Certificate(n, getattr(self.row, f"cert_{n}_last_rotated"))
-                for n in (1, 2) if getattr(self.row, f"cert_{n}_active")]
+    def active_certificates(self) -> list[Slot]:
+        return self.row.active_certificates
 
     @property
     def last_use(self) -> Use | None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from awsaudit import authorization
 from awsaudit import credential_report as report
 from awsaudit.accounts import Account
 from awsaudit.errors import SourceError
@@ -42,3 +46,126 @@ def _assigned_virtual_mfa(iam: Any) -> list[dict[str, Any]]:
 
 def assigned_virtual_mfa_devices(account: Account) -> list[dict[str, Any]]:
     return account.fetch(*VIRTUAL_MFA_DEVICES, _assigned_virtual_mfa)
+
+
+# -- the IAM catalog's sources ---------------------------------------------------------------------------------------
+
+PASSWORD_POLICY = ("iam", "password policy")
+AUTHORIZATION = ("iam", "authorization details")
+SERVER_CERTIFICATES = ("iam", "server certificates")
+SECURITY_CONTACT = ("account", "security contact")
+ENABLED_REGIONS = ("ec2", "enabled regions")
+ORGANIZATION = ("organizations", "organization")
+ROOT_ACCESS_FEATURES = ("iam", "organization root access features")
+
+
+def _code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def _password_policy(iam: Any) -> dict[str, Any] | None:
+    try:
+        return iam.get_account_password_policy()["PasswordPolicy"]
+    except ClientError as exc:
+        if _code(exc) == "NoSuchEntity":  # the account has no password policy: AWS defaults apply
+            return None
+        raise
+
+
+def password_policy(account: Account) -> dict[str, Any] | None:
+    """The account password policy, or None when none is set."""
+    return account.fetch(*PASSWORD_POLICY, _password_policy)
+
+
+def authorization_details(account: Account) -> authorization.AuthorizationDetails:
+    return account.fetch(*AUTHORIZATION, authorization.load)
+
+
+def _server_certificates(iam: Any) -> list[dict[str, Any]]:
+    pages = iam.get_paginator("list_server_certificates").paginate()
+    return [cert for page in pages for cert in page.get("ServerCertificateMetadataList", [])]
+
+
+def server_certificates(account: Account) -> list[dict[str, Any]]:
+    return account.fetch(*SERVER_CERTIFICATES, _server_certificates)
+
+
+def _security_contact(client: Any) -> dict[str, Any] | None:
+    try:
+        contact = client.get_alternate_contact(AlternateContactType="SECURITY")["AlternateContact"]
+    except ClientError as exc:
+        if _code(exc) == "ResourceNotFoundException":  # no security contact is registered
+            return None
+        raise
+    return {k: contact.get(k) for k in ("Name", "Title", "EmailAddress", "PhoneNumber")}
+
+
+def security_contact(account: Account) -> dict[str, Any] | None:
+    return account.fetch(*SECURITY_CONTACT, _security_contact)
+
+
+def _enabled_regions(ec2: Any) -> list[str]:
+    """Regions enabled for the account: DescribeRegions leaves out opt-in regions that are not enabled (and the
+    status is checked too, should an answer include them)."""
+    return sorted(region["RegionName"] for region in ec2.describe_regions()["Regions"]
+                  if region.get("OptInStatus") != "not-opted-in")
+
+
+def enabled_regions(account: Account) -> list[str]:
+    return account.fetch(*ENABLED_REGIONS, _enabled_regions)
+
+
+def _analyzers(client: Any) -> list[dict[str, Any]]:
+    pages = client.get_paginator("list_analyzers").paginate()
+    return [{"name": a["name"], "type": a["type"], "status": a["status"]}
+            for page in pages for a in page.get("analyzers", [])]
+
+
+def access_analyzers(account: Account, region: str) -> list[dict[str, Any]]:
+    return account.fetch("accessanalyzer", f"access analyzers in {region}", _analyzers, region=region)
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    management_account_id: str
+    # Centralized root access features, read only from the management account (None elsewhere).
+    root_access_features: tuple[str, ...] | None = None
+    # Why no feature is enabled, when AWS says why.
+    features_off_because: str = ""
+
+
+# Answers of iam:ListOrganizationsFeatures that mean the features are off, with what they mean.
+_FEATURES_OFF = {
+    "ServiceAccessNotEnabledException": "IAM trusted access is not enabled in AWS Organizations",
+    "OrganizationNotInAllFeaturesModeException": "the organization does not have all features enabled",
+}
+
+
+def _organization(client: Any) -> dict[str, Any] | None:
+    try:
+        return client.describe_organization()["Organization"]
+    except ClientError as exc:
+        if _code(exc) == "AWSOrganizationsNotInUseException":
+            return None
+        raise
+
+
+def _root_access_features(iam: Any) -> tuple[tuple[str, ...], str]:
+    try:
+        return tuple(sorted(iam.list_organizations_features().get("EnabledFeatures", []))), ""
+    except ClientError as exc:
+        if _code(exc) in _FEATURES_OFF:
+            return (), _FEATURES_OFF[_code(exc)]
+        raise
+
+
+def organization(account: Account) -> Organization | None:
+    """The organization the account belongs to (None: none), with its root access features if it manages it."""
+    org = account.fetch(*ORGANIZATION, _organization)
+    if org is None:
+        return None
+    if org["MasterAccountId"] != account.identity.account_id:
+        return Organization(org["Id"], org["MasterAccountId"])
+    features, why = account.fetch(*ROOT_ACCESS_FEATURES, _root_access_features)
+    return Organization(org["Id"], org["MasterAccountId"], features, why)

@@ -21,6 +21,11 @@ class Threshold:
 THRESHOLDS = (
     Threshold("root_unused_days", 7, "ROOT-2: days in which the root user must not have been used"),
     Threshold("root_cert_max_age_days", 90, "ROOT-4: maximum age in days of an active root signing certificate"),
+    Threshold("password_min_length", 14, "IAM-1: shortest password the account password policy may allow"),
+    Threshold("password_reuse_prevention", 24, "IAM-2: previous passwords the password policy must refuse to reuse"),
+    Threshold("unused_credentials_days", 45, "IAM-5: days after which an unused password or access key must be off"),
+    Threshold("access_key_max_age_days", 90, "IAM-7: maximum age in days of an active access key"),
+    Threshold("user_cert_max_age_days", 90, "IAM-15: maximum age in days of an IAM user's active signing certificate"),
     Threshold("credential_report_timeout", 120, "seconds to wait for AWS to generate a credential report"),
     Threshold("aws_connect_timeout", 10, "seconds to wait for a connection to an AWS endpoint"),
     Threshold("aws_read_timeout", 60, "seconds to wait for an AWS endpoint to answer a request"),

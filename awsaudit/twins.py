@@ -17,6 +17,7 @@ from typing import Any
 VERDICTS = ("passed", "failed", "not applicable", "error")
 MFA_KINDS = ("hardware", "virtual", "none")
 _AGO = re.compile(r"^(\d+) (day|hour|minute)s? ago$")
+_FROM_NOW = re.compile(r"^in (\d+) (day|hour|minute)s?$")
 
 
 class TwinError(ValueError):
@@ -50,9 +51,30 @@ class RootState:
 
 @dataclass(frozen=True)
 class User:
+    """An IAM user; its keys and certificates take slots 1 and 2 in the order listed."""
+
     name: str
+    created: datetime
     password: bool = False
-    access_keys: int = 0
+    password_last_used: datetime | None = None
+    mfa: bool = False
+    access_keys: tuple[Credential, ...] = ()
+    certificates: tuple[Credential, ...] = ()
+    groups: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()  # managed policy ARNs attached to the user
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    name: str
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class Organization:
+    """The twin is the management account of an organization, with these centralized root access features."""
+
+    root_access_features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,10 @@ class Twin:
     alias: str | None
     root: RootState
     users: tuple[User, ...] = ()
+    server_certificates: tuple[ServerCertificate, ...] = ()
+    # Regions with an active IAM Access Analyzer: a list, or "all" for every enabled region.
+    access_analyzer_regions: tuple[str, ...] | str = ()
+    organization: Organization | None = None
     seed: tuple[Call, ...] = ()
     expect: dict[str, str] = field(default_factory=dict)
 
@@ -85,32 +111,34 @@ class _Reader:
     def fail(self, key: str, problem: str) -> TwinError:
         return TwinError(f"{self.path}: {self.where}{key}: {problem}")
 
-    def get(self, key: str, kind: type, default: Any = ...) -> Any:
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.table:
             if default is ...:
                 raise self.fail(key, "is required")
             return default
         value = self.table[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(key, f"expected {kind.__name__}, got {value!r}")
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
+            raise self.fail(key, f"expected {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
         return value
 
     def time(self, key: str, default: Any = ...) -> datetime | None:
         value = self.get(key, str, default)
         if value is None or value == "never":
             return None
-        match = _AGO.match(value)
+        match = _AGO.match(value) or _FROM_NOW.match(value)
         if match:
+            sign = -1 if match.re is _AGO else 1
             try:
-                return self.now - timedelta(**{f"{match[2]}s": int(match[1])})
+                return self.now + sign * timedelta(**{f"{match[2]}s": int(match[1])})
             except OverflowError:
-                raise self.fail(key, f"{value!r} reaches before year 1") from None
+                raise self.fail(key, f"{value!r} is out of range") from None
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
-            raise self.fail(key, f"{value!r} is not 'N days ago', 'N hours ago', 'never' "
+            raise self.fail(key, f"{value!r} is not 'N days ago', 'in N days', 'never' "
                                  "or an ISO 8601 time with offset")
         return parsed
 
@@ -139,13 +167,56 @@ def _credentials(root: _Reader, key: str) -> tuple[Credential, ...]:
     return tuple(sorted(creds, key=lambda c: c.slot))
 
 
+def _user_credentials(user: _Reader, key: str, where: str, now: datetime) -> tuple[Credential, ...]:
+    """A user's access keys or certificates: a count (active, created at set-up, never used) or a list of tables."""
+    entries = user.get(key, (int, list), 0)
+    if isinstance(entries, int):
+        if entries not in (0, 1, 2):
+            raise user.fail(key, f"{entries} is not 0, 1 or 2 (AWS allows two per user)")
+        return tuple(Credential(n, True, now) for n in range(1, entries + 1))
+    if len(entries) > 2:
+        raise user.fail(key, f"{len(entries)} entries; AWS allows two per user")
+    creds = []
+    for index, entry in enumerate(entries):
+        item = user.child(entry, f"{where}.{key}[{index}]")
+        item.check_keys({"active", "last_rotated", "last_used"} if key == "access_keys" else {"active", "last_rotated"})
+        creds.append(Credential(index + 1, item.get("active", bool, True), item.time("last_rotated", "0 days ago"),
+                                item.time("last_used", None) if key == "access_keys" else None))
+    return tuple(creds)
+
+
+def _user(user: _Reader, where: str, now: datetime) -> User:
+    user.check_keys({"name", "created", "password", "password_last_used", "mfa", "access_keys", "certificates",
+                     "groups", "policies"})
+    password = user.get("password", bool, False)
+    return User(
+        name=user.get("name", str),
+        created=user.time("created", "0 days ago"),
+        password=password,
+        password_last_used=user.time("password_last_used", None) if password else None,
+        mfa=user.get("mfa", bool, False),
+        access_keys=_user_credentials(user, "access_keys", where, now),
+        certificates=_user_credentials(user, "certificates", where, now),
+        groups=tuple(_strings(user, "groups")),
+        policies=tuple(_strings(user, "policies")),
+    )
+
+
+def _strings(table: _Reader, key: str) -> list[str]:
+    values = table.get(key, list, [])
+    if not all(isinstance(v, str) for v in values):
+        raise table.fail(key, "expected a list of strings")
+    return values
+
+
 def load(path: Path, now: datetime) -> Twin:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TwinError(f"{path}: cannot be read: {exc}") from None
     top = _Reader(path, data, "", now)
-    top.check_keys({"description", "account_id", "alias", "root", "users", "seed", "expect"})
+    top.check_keys({"description", "account_id", "alias", "root", "users", "server_certificates",
+                    "access_analyzer_regions", "organization", "seed", "expect"})
     account_id = top.get("account_id", str)
     if not re.fullmatch(r"\d{12}", account_id):
         raise top.fail("account_id", f"{account_id!r} is not 12 digits")
@@ -167,15 +238,24 @@ def load(path: Path, now: datetime) -> Twin:
     )
     users: list[User] = []
     for index, entry in enumerate(top.get("users", list, [])):
-        user = top.child(entry, f"users[{index}]")
-        user.check_keys({"name", "password", "access_keys"})
-        name = user.get("name", str)
-        if any(u.name == name for u in users):
-            raise user.fail("name", f"{name!r} is used by another user of this twin")
-        keys = user.get("access_keys", int, 0)
-        if keys not in (0, 1, 2):
-            raise user.fail("access_keys", f"{keys} is not 0, 1 or 2 (AWS allows two keys per user)")
-        users.append(User(name, user.get("password", bool, False), keys))
+        reader = top.child(entry, f"users[{index}]")
+        user = _user(reader, f"users[{index}]", now)
+        if any(u.name == user.name for u in users):
+            raise reader.fail("name", f"{user.name!r} is used by another user of this twin")
+        users.append(user)
+    certificates = []
+    for index, entry in enumerate(top.get("server_certificates", list, [])):
+        cert = top.child(entry, f"server_certificates[{index}]")
+        cert.check_keys({"name", "expires"})
+        certificates.append(ServerCertificate(cert.get("name", str), cert.time("expires")))
+    regions = top.table.get("access_analyzer_regions", [])
+    if regions != "all" and not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)):
+        raise top.fail("access_analyzer_regions", f"{regions!r} is not \"all\" or a list of region names")
+    organization = None
+    if "organization" in top.table:
+        org = top.child(top.table["organization"], "organization")
+        org.check_keys({"root_access_features"})
+        organization = Organization(tuple(_strings(org, "root_access_features")))
     seed = []
     for index, entry in enumerate(top.get("seed", list, [])):
         call = top.child(entry, f"seed[{index}]")
@@ -189,7 +269,8 @@ def load(path: Path, now: datetime) -> Twin:
         if verdict not in VERDICTS:
             raise expect.fail(control_id, f"{verdict!r} is not one of {', '.join(VERDICTS)}")
     return Twin(path.stem, top.get("description", str, ""), account_id, top.get("alias", str, None),
-                state, tuple(users), tuple(seed), dict(expect.table))
+                state, tuple(users), tuple(certificates), regions if regions == "all" else tuple(regions),
+                organization, tuple(seed), dict(expect.table))
 
 
 def load_all(directory: Path, now: datetime) -> dict[str, Twin]:

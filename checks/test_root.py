@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 from awsaudit import control, not_applicable
-
-CIS = "CIS AWS 3.0", "CIS AWS 5.0"
-SECURITY_HUB = "AWS Security Hub"
+from awsaudit.ages import too_old
+from awsaudit.frameworks import APRA, CIS_3, CIS_5, HIPAA, MAS, NIST, PCI_DSS, SECURITY_HUB
 
 
 @control("ROOT-1", severity="critical",
-         frameworks={CIS[0]: "1.4", CIS[1]: "1.3", SECURITY_HUB: "IAM.4"},
+         frameworks={CIS_3: "1.4", CIS_5: "1.3", SECURITY_HUB: "IAM.4",
+                     NIST: "AC-2(1), AC-3(7), AC-3(15), AC-6, AC-6(2), AC-6(10)"},
          remediation="""
          Console: sign in as the root user, open Security credentials, and under Access keys make each key
          inactive, confirm nothing breaks, then delete it. Move any automation that used it to an IAM role.
@@ -26,7 +26,7 @@ def test_root_has_no_active_access_keys(root):
 
 
 @control("ROOT-2", severity="high",
-         frameworks={CIS[0]: "1.7", CIS[1]: "1.6", "PCI DSS": "", "HIPAA": "", "NIST": "", "APRA": "", "MAS": ""},
+         frameworks={CIS_3: "1.7", CIS_5: "1.6", PCI_DSS: "", HIPAA: "", NIST: "", APRA: "", MAS: ""},
          remediation="""
          Find out who used the root user and why: CloudTrail events with userIdentity.type = Root.
          Give that person or process an IAM role or IAM Identity Center user with only the permissions the task
@@ -52,7 +52,7 @@ def test_root_not_used_recently(root_in_report, now, threshold, evidence):
     )
 
 
-@control("ROOT-3", severity="high", frameworks={"PCI DSS": ""},
+@control("ROOT-3", severity="high", frameworks={PCI_DSS: ""},
          remediation="""
          Console: sign in as the root user, open Security credentials, and under X.509 certificates make each
          certificate inactive, then delete it. Issue any certificate a workload needs to an IAM user or, better,
@@ -68,14 +68,14 @@ def test_root_has_no_signing_certificates(root):
     assert not root.certificate_signals, "root user has signing certificates: " + ", ".join(root.certificate_signals)
 
 
-@control("ROOT-4", severity="critical", frameworks={"NIST": ""},
+@control("ROOT-4", severity="critical", frameworks={NIST: ""},
          remediation="""
          Preferably delete root signing certificates altogether (ROOT-3). If one must remain, rotate it:
          as the root user, upload a new certificate under Security credentials > X.509 certificates, move its
          users to the new one, then make the old certificate inactive and delete it.
          Repeat at least every root_cert_max_age_days days.
          """)
-def test_root_signing_certificates_rotated(root_in_report, now, threshold, evidence):
+def test_root_signing_certificates_rotated(root_in_report, now, threshold, findings):
     """Root signing certificates are rotated regularly
 
     The longer a root certificate lives, the more copies of it exist and the longer a stolen one stays useful.
@@ -84,18 +84,14 @@ def test_root_signing_certificates_rotated(root_in_report, now, threshold, evide
     if not root_in_report.active_certificates:
         not_applicable("the root user has no active signing certificate")
     max_age = threshold["root_cert_max_age_days"]
-    stale = []
-    for cert in root_in_report.active_certificates:
-        age = (now - cert.last_rotated) / timedelta(days=1) if cert.last_rotated else None
-        evidence[f"certificate {cert.slot} age (days)"] = "unknown" if age is None else f"{age:.1f}"
-        if age is None or age > max_age:
-            stale.append(f"certificate {cert.slot} " + ("has no rotation date" if age is None else
-                                                       f"last rotated {age:.0f} days ago"))
-    assert not stale, f"root signing certificates older than {max_age} days: " + "; ".join(stale)
+    certs = {cert.label: cert.last_rotated for cert in root_in_report.active_certificates}
+    findings.judge(f"active root signing certificates (maximum age {max_age} days)", certs,
+                   too_old(certs, now, max_age, "last rotated"))
 
 
 @control("ROOT-5", severity="critical",
-         frameworks={CIS[0]: "1.5", CIS[1]: "1.4", SECURITY_HUB: "IAM.9"},
+         frameworks={CIS_3: "1.5", CIS_5: "1.4", SECURITY_HUB: "IAM.9", PCI_DSS: "8.4.2",
+                     NIST: "AC-2(1), AC-3(15), IA-2(1), IA-2(2), IA-2(6), IA-2(8)"},
          remediation="""
          Console: sign in as the root user, open Security credentials, choose Assign MFA device and register a
          hardware key or authenticator; AWS allows several devices per root user, so register a spare.
@@ -112,7 +108,8 @@ def test_root_has_mfa(root):
 
 
 @control("ROOT-6", severity="critical",
-         frameworks={CIS[0]: "1.6", CIS[1]: "1.5", SECURITY_HUB: "IAM.6"},
+         frameworks={CIS_3: "1.6", CIS_5: "1.5", SECURITY_HUB: "IAM.6", PCI_DSS: "8.4.2",
+                     NIST: "AC-2(1), AC-3(15), IA-2(1), IA-2(2), IA-2(6), IA-2(8)"},
          remediation="""
          Console: sign in as the root user, open Security credentials, assign a hardware MFA device (a FIDO
          security key or a hardware TOTP token), then remove the virtual MFA device from the root user.

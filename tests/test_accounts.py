@@ -172,7 +172,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> tuple[Account, list[str]]:
     acct = Account("prod", "prod-profile")
     asked: list[str] = []
 
-    def client(service: str) -> DummyClient:
+    def client(service: str, region: str | None = None) -> DummyClient:
         asked.append(service)
         return DummyClient(service)
 
@@ -251,7 +251,7 @@ def test_a_client_that_cannot_be_made_is_remembered(monkeypatch: pytest.MonkeyPa
     acct = Account("gone", "gone-profile")
     made = 0
 
-    def client(service: str) -> Any:
+    def client(service: str, region: str | None = None) -> Any:
         nonlocal made
         made += 1
         raise ProfileNotFound(profile="gone-profile")

@@ -43,7 +43,7 @@ BROKEN = 'account_id = "999999999999"\n[root]\npassword = true\nmfa = "none"\n'
     (BROKEN.replace("password = true", 'password = "maybe"'),
      "broken.toml: root.password: 'maybe' is not true, false or \"not_supported\""),
     (BROKEN + 'password_last_used = "99999999999 days ago"\n',
-     "broken.toml: root.password_last_used: '99999999999 days ago' reaches before year 1"),
+     "broken.toml: root.password_last_used: '99999999999 days ago' is out of range"),
     (BROKEN + '[[seed]]\ncall = "iam.generate_presigned_url"\n',
      "twin broken: seed call iam.generate_presigned_url: iam has no such API call"),
     (BROKEN + '[[seed]]\ncall = "iam.create_service_linked_role"\nparams = { AWSServiceName = "x" }\n',
