@@ -1,8 +1,9 @@
 """The pytest plugin: accounts become parameters, data sources become fixtures, verdicts become a report.
 
 Loaded by the project's conftest.py. `--account` picks AWS profiles (testinfra's `--hosts`, for accounts);
-`--offline` swaps AWS for moto seeded with the twins in fixtures/. Everything a control may ask for is a fixture
-here; exceptions raised while fetching data make a test ERROR, asserts in the test body make it FAIL.
+`--offline` swaps AWS for moto seeded with the twins in fixtures/. Everything a control may ask for is a fixture,
+here or in fixtures.py; exceptions raised while fetching data make a test ERROR, asserts in the test body make it
+FAIL. `--framework` and `--min-severity` pick controls as an auditor asks for them (selection.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from awsaudit.audit import Audit
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
 from awsaudit.report import AuditReport
+from awsaudit.selection import Selection, add_options
 
 AUDIT = pytest.StashKey[Audit]()
+SELECTION = pytest.StashKey[Selection]()
 
 # The data-source fixtures controls ask for (credential_report, root, authorization...).
 pytest_plugins = ["awsaudit.fixtures"]
@@ -32,6 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "('prod-*') allowed. Default: AWS_PROFILE, else the default profile.")
     group.addoption("--offline", action="store_true",
                     help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
+    add_options(group)
     thresholds.register(parser)
     parser.addini("account_ids", "awsaudit: `profile = 123456789012` lines; a profile that signs in to another "
                   "account is not audited", type="linelist", default=[])
@@ -47,14 +51,19 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"no pytest.ini found from {config.rootpath}: run pytest in the awsaudit project, and give path options "
             "as --html=PATH (pytest takes a separate path that exists for a place to look for tests)")
+    selection = config.stash[SELECTION] = Selection.of(config)
     audit = config.stash[AUDIT] = Audit.open(config)
-    config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds),
-                                  "awsaudit-report")
+    config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds,
+                                              selection.framework), "awsaudit-report")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if AUDIT in config.stash:
         config.stash[AUDIT].close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[SELECTION].apply(config, items)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

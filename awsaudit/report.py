@@ -26,8 +26,10 @@ from pytest_html.basereport import BaseReport
 from pytest_metadata.plugin import metadata_key
 
 from awsaudit.accounts import IDENTITY, Account
-from awsaudit.controls import control_of
+from awsaudit import framework_view
+from awsaudit.controls import Control, control_of
 from awsaudit.evidence import evidence_of, to_html
+from awsaudit.frameworks import Framework, parse_refs
 from awsaudit.sources import CREDENTIAL_REPORT
 from awsaudit.verdicts import VERDICTS, explain, reason_of, verdict_of
 
@@ -72,8 +74,14 @@ def suite_version(root: Path) -> str:
 class AuditReport:
     """The report plugin of one run; registered by awsaudit.plugin."""
 
-    def __init__(self, config: pytest.Config, started: datetime, offline: bool, thresholds: dict[str, int]) -> None:
+    def __init__(self, config: pytest.Config, started: datetime, offline: bool, thresholds: dict[str, int],
+                 framework: Framework | None = None) -> None:
         self.config = config
+        self.framework = framework
+        # For the framework view: each control seen (from its properties, so xdist workers' results count too),
+        # and its verdicts per account.
+        self.controls: dict[str, Control] = {}
+        self.by_control: dict[tuple[str, str], list[str]] = {}
         self.started = started
         self.verdicts: dict[str, tuple[str, str, str]] = {}  # nodeid -> (account, verdict, line)
         self.identities: dict[str, dict[str, str]] = {}
@@ -177,6 +185,9 @@ class AuditReport:
             return
         self.identities.setdefault(props["account"], {}).update({k: props[k] for k in _IDENTITY if k in props})
         line = f"{props['control_id']} {props['title']}"
+        self.controls.setdefault(props["control_id"], Control(
+            props["control_id"], props["title"], props["severity"], parse_refs(props["frameworks"]), "", ""))
+        self.by_control.setdefault((props["control_id"], props["account"]), []).append(verdict)
         reason = reason_of(report)
         self.verdicts[report.nodeid] = (props["account"], verdict, f"{line}: {reason}" if reason else line)
 
@@ -231,6 +242,15 @@ class AuditReport:
             for acc, verdict, line in self.verdicts.values():
                 if acc == account and verdict in ("failed", "error"):
                     terminalreporter.write_line(f"    {verdict.upper():6} {line}")
+        if self.framework is not None:
+            terminalreporter.write_sep("=", f"awsaudit: {self.framework.name} requirements")
+            for line in framework_view.summary_lines(self.framework, self._framework_rows()):
+                terminalreporter.write_line(line)
+
+    def _framework_rows(self) -> list[framework_view.Row]:
+        assert self.framework is not None
+        return framework_view.rows(self.framework, list(self.controls.values()), list(self._tallies()),
+                                   self.by_control)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
@@ -268,6 +288,8 @@ class AuditReport:
             '<table class="awsaudit-accounts"><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
             + "".join(rows) + "</table>"
         )
+        if self.framework is not None:
+            prefix.append(framework_view.to_html(self.framework, self._framework_rows(), list(self._tallies())))
 
 
 def _write_atomically(html: BaseReport) -> None:
