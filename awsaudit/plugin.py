@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit import thresholds
+from awsaudit import thresholds, waivers
 from awsaudit.accounts import Account
 from awsaudit.audit import Audit
 from awsaudit.evidence import evidence_of
@@ -37,6 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
     add_options(group)
     thresholds.register(parser)
+    parser.addini("waivers", "awsaudit: TOML file of accepted exceptions (path relative to pytest.ini); empty for "
+                  "none", default="")
     parser.addini("account_ids", "awsaudit: `profile = 123456789012` lines; a profile that signs in to another "
                   "account is not audited", type="linelist", default=[])
 
@@ -52,9 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
             f"no pytest.ini found from {config.rootpath}: run pytest in the awsaudit project, and give path options "
             "as --html=PATH (pytest takes a separate path that exists for a place to look for tests)")
     selection = config.stash[SELECTION] = Selection.of(config)
+    accepted = waivers.from_config(config)
     audit = config.stash[AUDIT] = Audit.open(config)
     config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds,
-                                              selection.framework), "awsaudit-report")
+                                              selection.framework, accepted), "awsaudit-report")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -29,11 +29,14 @@ from awsaudit.accounts import IDENTITY, Account
 from awsaudit import framework_view
 from awsaudit.controls import Control, control_of
 from awsaudit.evidence import evidence_of, to_html
+from awsaudit.findings import offenders_of
 from awsaudit.frameworks import Framework, parse_refs
 from awsaudit.sources import CREDENTIAL_REPORT
 from awsaudit.verdicts import VERDICTS, explain, reason_of, verdict_of
+from awsaudit.waivers import Waiver, decide
 
-_PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "not applicable": "not applicable"}
+_PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "waived": "waived",
+           "not applicable": "not applicable"}
 # The columns awsaudit adds to the results table: (CSS key, heading, sortable, the user property shown).
 _COLUMNS = (("account", "Account", True, "account"), ("control", "Control", True, "control_id"),
             ("title", "Title", False, "title"), ("severity", "Severity", True, "severity"),
@@ -75,9 +78,11 @@ class AuditReport:
     """The report plugin of one run; registered by awsaudit.plugin."""
 
     def __init__(self, config: pytest.Config, started: datetime, offline: bool, thresholds: dict[str, int],
-                 framework: Framework | None = None) -> None:
+                 framework: Framework | None = None, waivers: list[Waiver] | None = None) -> None:
         self.config = config
         self.framework = framework
+        self.waivers = waivers or []
+        self.waiver_notes: dict[str, str] = {}  # nodeid -> what a waiver did to its verdict
         # For the framework view: each control seen (from its properties, so xdist workers' results count too),
         # and its verdicts per account.
         self.controls: dict[str, Control] = {}
@@ -112,7 +117,10 @@ class AuditReport:
         for plugin in self.config.pluginmanager.get_plugins():
             if isinstance(plugin, BaseReport):
                 _write_atomically(plugin)
-                plugin._report.outcomes["skipped"]["label"] = "Not applicable"
+                outcomes = plugin._report.outcomes
+                outcomes["skipped"]["label"] = "Not applicable"
+                outcomes["xfailed"]["label"] = "Waived"
+                outcomes["xpassed"]["label"] = "Passed despite a waiver"
         metadata = self.config.stash[metadata_key]
         metadata["awsaudit"] = escape(suite_version(self.config.rootpath))
         metadata["Audit started (UTC)"] = self.started.isoformat()
@@ -152,25 +160,49 @@ class AuditReport:
         if meta is None:
             return
         explain(report, call.excinfo, item.location, self.config.option.tbstyle)
+        note = self._waive(item, report, call) if report.when == "call" else ""
         verdict = verdict_of(report, call.excinfo)
         if verdict is None:
             return
         have = dict(item.user_properties)
-        found = {**_known_identity(_account_of(item)), "verdict": verdict}
-        item.user_properties[:] = [(k, v) for k, v in item.user_properties if k != "verdict"]
+        found = {**_known_identity(_account_of(item)), "verdict": verdict, **({"waiver": note} if note else {})}
+        item.user_properties[:] = [(k, v) for k, v in item.user_properties if k not in ("verdict", "waiver")]
         for name, value in found.items():
-            if name == "verdict" or name not in have:
+            if name in ("verdict", "waiver") or name not in have:
                 item.user_properties.append((name, value))
         report.user_properties = list(item.user_properties)
         report.extras = [*getattr(report, "extras", []), extras.html(self._details(item, report, verdict))]
+
+    def _waive(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
+        """Apply the waivers to a control's result: a covered FAIL becomes waived (xfail), a covered PASS shows its
+        waiver is stale (xpass). Returns what happened, for the report, or "" when no waiver concerns the result."""
+        meta, audited = control_of(item), _account_of(item)
+        failed = report.failed and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
+        if not self.waivers or audited is None or not (failed or report.passed):
+            return ""
+        names = {audited.name, *_known_identity(audited).get("account_id", "").split()}
+        decision = decide(self.waivers, meta.id, names, offenders_of(item), self.started.date())
+        notes = [f"expired on {w.expires.isoformat()}, no longer applies: {w.describe()}" for w in decision.expired]
+        if failed:
+            notes += [f"does not cover every failing resource: {w.describe()}" for w in decision.partial]
+        if decision.applies is not None:
+            waiver = decision.applies
+            report.wasxfail = (f"waived: {waiver.describe()}" if failed else
+                               f"passed although waived; the waiver can be removed: {waiver.describe()}")
+            if failed:
+                report.outcome = "skipped"
+            notes.insert(0, report.wasxfail)
+        return " | ".join(notes)
 
     def _details(self, item: pytest.Item, report: pytest.TestReport, verdict: str) -> str:
         meta = control_of(item)
         reason = reason_of(report)
         frameworks = "".join(f"<li>{escape(ref)}</li>" for ref in meta.framework_refs)
+        waiver_notes = dict(item.user_properties).get("waiver", "")
+        waivers = "".join(f"<p><b>Waiver:</b> {escape(note)}</p>" for note in waiver_notes.split(" | ") if note)
         return (
             f'<div class="awsaudit-details"><h3>{escape(meta.id)} — {escape(meta.title)}</h3>'
-            f"<p><b>Verdict:</b> {escape(verdict)}{': ' + escape(reason) if reason else ''}</p>"
+            f"<p><b>Verdict:</b> {escape(verdict)}{': ' + escape(reason) if reason else ''}</p>{waivers}"
             f"<h4>Evidence</h4>{to_html(evidence_of(item))}"
             f"<h4>Why it matters</h4><p>{escape(meta.rationale)}</p>"
             f"<h4>Remediation</h4><pre>{escape(meta.remediation)}</pre>"
@@ -189,7 +221,11 @@ class AuditReport:
             props["control_id"], props["title"], props["severity"], parse_refs(props["frameworks"]), "", ""))
         self.by_control.setdefault((props["control_id"], props["account"]), []).append(verdict)
         reason = reason_of(report)
+        if verdict == "failed" and props.get("waiver"):  # an expired waiver, or one that leaves resources out
+            reason = f"{reason} [waiver: {props['waiver']}]"
         self.verdicts[report.nodeid] = (props["account"], verdict, f"{line}: {reason}" if reason else line)
+        if props.get("waiver"):
+            self.waiver_notes[report.nodeid] = f"{props['control_id']} on {props['account']}: {props['waiver']}"
 
     # -- the whole run: per-account summaries ---------------------------------------------------------------------
 
@@ -240,8 +276,16 @@ class AuditReport:
             tally = ", ".join(f"{counts[v]} {_PLURAL[v]}" for v in VERDICTS)
             terminalreporter.write_line(f"{account}{f' ({where})' if where else ''}: {tally}")
             for acc, verdict, line in self.verdicts.values():
-                if acc == account and verdict in ("failed", "error"):
+                if acc == account and verdict in ("failed", "error", "waived"):
                     terminalreporter.write_line(f"    {verdict.upper():6} {line}")
+        if self.waivers:
+            terminalreporter.write_sep("=", "awsaudit: waivers")
+            for note in self.waiver_notes.values():
+                terminalreporter.write_line(note)
+            said = " ".join(self.waiver_notes.values())
+            for waiver in self.waivers:
+                if waiver.name not in said:
+                    terminalreporter.write_line(f"{waiver.describe()}: matched no result of this run")
         if self.framework is not None:
             terminalreporter.write_sep("=", f"awsaudit: {self.framework.name} requirements")
             for line in framework_view.summary_lines(self.framework, self._framework_rows()):
@@ -264,8 +308,8 @@ class AuditReport:
         if props.get("verdict") == "error" and report.when == "call":
             # pytest counts an exception in the test body as failed; the control could not be evaluated.
             cells[0] = '<td class="col-result">Error</td>'
-        elif props.get("verdict") == "not applicable":
-            cells[0] = '<td class="col-result">Not applicable</td>'
+        elif props.get("verdict") in ("not applicable", "waived"):
+            cells[0] = f'<td class="col-result">{props["verdict"].capitalize()}</td>'
         ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>' for key, _, _, source in _COLUMNS]
         cells[:] = [cells[0], *ours, *cells[1:]]
 
@@ -277,8 +321,8 @@ class AuditReport:
             ident = self.identities.get(account, {})
             cells = [account, *(ident.get(k, "") for k in _IDENTITY), *(str(counts[v]) for v in VERDICTS)]
             rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-        head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated", "Passed", "Failed",
-                "Errors", "Not applicable"]
+        head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated",
+                *(_PLURAL[v].capitalize() for v in VERDICTS)]
         incomplete = self._incomplete()
         if incomplete:
             prefix.append(f'<p class="awsaudit-incomplete">{escape(incomplete)}</p>')

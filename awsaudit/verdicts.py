@@ -16,7 +16,7 @@ from awsaudit.accounts import describe_aws_error
 from awsaudit.errors import AuditError
 from awsaudit.secrecy import mask
 
-VERDICTS = ("passed", "failed", "error", "not applicable")
+VERDICTS = ("passed", "failed", "error", "waived", "not applicable")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ def verdict_of(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseExce
     if report.failed and excinfo is not None and not excinfo.errisinstance(AssertionError):
         return "error"
     if report.when == "call":
+        if report.skipped and hasattr(report, "wasxfail"):  # a failure a waiver covers (waivers.py)
+            return "waived"
         return {"passed": "passed", "failed": "failed", "skipped": "not applicable"}[report.outcome]
     if report.failed:
         return "error"
@@ -94,6 +96,9 @@ def explain(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseExcepti
 
 
 def reason_of(report: pytest.TestReport) -> str:
+    if hasattr(report, "wasxfail"):  # waived, or passed despite a waiver: the waiver is the reason
+        crash = getattr(report.longrepr, "reprcrash", None)
+        return mask(f"{report.wasxfail}; failure: {crash.message}" if report.skipped and crash else report.wasxfail)
     if report.skipped and isinstance(report.longrepr, tuple):
         return mask(report.longrepr[2].removeprefix("Skipped: ").removeprefix("not applicable: "))
     if report.failed:

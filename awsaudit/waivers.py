@@ -1,0 +1,120 @@
+"""Accepted exceptions: a waivers file lists failures a team has accepted, each with a justification and an expiry.
+
+A waived failure is reported as waived (pytest's xfail) with its justification; a waived control that now passes is
+reported as passing despite its waiver (xpass), so stale waivers show; an expired waiver no longer applies and the
+failure says so. A waiver may name resources: it then covers a failure only when every failing resource is named.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_CONTROL_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
+_KEYS = {"control", "account", "resources", "justification", "expires", "approved_by"}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    number: int  # 1-based position in the file, how messages name it
+    control: str
+    account: str  # AWS profile name or 12-digit account id
+    resources: tuple[str, ...]  # empty: the whole control on that account
+    justification: str
+    expires: date  # the last day it applies
+    approved_by: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"waiver {self.number} ({self.control} on {self.account})"
+
+    def describe(self) -> str:
+        who = f", approved by {self.approved_by}" if self.approved_by else ""
+        scope = f" for {', '.join(self.resources)}" if self.resources else ""
+        return f"{self.name}{scope}, until {self.expires.isoformat()}{who}: {self.justification}"
+
+
+def _entry(path: Path, number: int, raw: Any) -> Waiver:
+    def fail(problem: str) -> pytest.UsageError:
+        label = f"{raw.get('control', '?')} on {raw.get('account', '?')}" if isinstance(raw, dict) else "?"
+        return pytest.UsageError(f"{path}: waiver {number} ({label}): {problem}")
+
+    if not isinstance(raw, dict):
+        raise fail("expected a [[waiver]] table")
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise fail(f"{unknown[0]} is not a known key (known: {', '.join(sorted(_KEYS))})")
+    for key in ("control", "account", "justification", "expires"):
+        if key not in raw or raw[key] in ("", None):
+            raise fail(f"{key} is required")
+    for key in ("control", "account", "justification", "approved_by"):
+        if key in raw and not isinstance(raw[key], str):
+            raise fail(f"{key} must be text, not {raw[key]!r}")
+    if not _CONTROL_ID.match(raw["control"]):
+        raise fail(f"control {raw['control']!r} is not a control id such as IAM-8")
+    if not raw["justification"].strip():
+        raise fail("justification is required")
+    expires = raw["expires"]
+    if isinstance(expires, str):
+        try:
+            expires = date.fromisoformat(expires)
+        except ValueError:
+            pass
+    if not isinstance(expires, date) or hasattr(expires, "hour"):
+        raise fail(f"expires {raw['expires']!r} is not a date (write it as 2027-03-31)")
+    resources = raw.get("resources", [])
+    if not isinstance(resources, list) or not all(isinstance(r, str) and r for r in resources):
+        raise fail("resources must be a list of resource names, as the control's failure names them")
+    return Waiver(number, raw["control"], raw["account"], tuple(resources), raw["justification"].strip(), expires,
+                  raw.get("approved_by", ""))
+
+
+def load(path: Path) -> list[Waiver]:
+    """Every waiver in `path`; anything malformed is a usage error naming the file and the entry."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise pytest.UsageError(f"waivers file {path} cannot be read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise pytest.UsageError(f"waivers file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"waiver"})
+    if unknown:
+        raise pytest.UsageError(f"{path}: {unknown[0]} is not known; waivers are [[waiver]] tables")
+    entries = data.get("waiver", [])
+    if not isinstance(entries, list):
+        raise pytest.UsageError(f"{path}: waiver must be a list of [[waiver]] tables")
+    return [_entry(path, number, raw) for number, raw in enumerate(entries, start=1)]
+
+
+def from_config(config: pytest.Config) -> list[Waiver]:
+    """The waivers of the `waivers` ini option (a path relative to pytest.ini), or none when it is empty."""
+    setting = str(config.getini("waivers")).strip()
+    if not setting:
+        return []
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return load(base / setting)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the waivers say of one control's result on one account."""
+
+    applies: Waiver | None  # the waiver that covers this result
+    expired: tuple[Waiver, ...]  # waivers that would cover it but have expired
+    partial: tuple[Waiver, ...]  # unexpired waivers whose resources leave some failing resource out
+
+
+def decide(waivers: list[Waiver], control: str, accounts: set[str], offenders: dict[str, str] | None,
+           today: date) -> Decision:
+    """`accounts`: the names the account is known by (profile name, account id)."""
+    mine = [w for w in waivers if w.control == control and w.account in accounts]
+    live = [w for w in mine if w.expires >= today]
+    covering = [w for w in live if not w.resources or (offenders is not None and set(offenders) <= set(w.resources))]
+    return Decision(covering[0] if covering else None, tuple(w for w in mine if w.expires < today),
+                    tuple(w for w in live if w not in covering))
