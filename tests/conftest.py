@@ -27,12 +27,14 @@ class AuditRun:
 
     @property
     def verdicts(self) -> dict[str, str]:
-        """Test id (`test_root_has_mfa[compliant]`) -> passed, failed, error or not applicable."""
+        """Test id (`test_root_has_mfa[compliant]`) -> passed, failed, error, waived or not applicable: awsaudit's
+        `verdict` property, or what JUnit says where a test has none."""
         verdicts = {}
         for case in ET.parse(self.junit).iter("testcase"):
             kinds = {child.tag for child in case}
-            verdicts[case.get("name")] = ("error" if "error" in kinds else "failed" if "failure" in kinds
-                                          else "not applicable" if "skipped" in kinds else "passed")
+            said = {p.get("name"): p.get("value") for p in case.iter("property")}.get("verdict")
+            verdicts[case.get("name")] = said or ("error" if "error" in kinds else "failed" if "failure" in kinds
+                                                  else "not applicable" if "skipped" in kinds else "passed")
         return verdicts
 
     @property
@@ -91,7 +93,7 @@ def make_project(root: Path, twins: dict[str, str] | None = None, checks: dict[s
         (project / folder).mkdir(parents=True)
         for name, text in files.items():
             (project / folder / name).write_text(text, encoding="utf-8")
-    for name in ("conftest.py", "pytest.ini"):
+    for name in ("conftest.py", "pytest.ini", "waivers.toml"):
         shutil.copy(REPO / name, project / name)
     return project
 
