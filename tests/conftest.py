@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from awsaudit.frameworks import marker_lines
+
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests import controls (the catalog): their markers must be known under --strict-markers here too."""
+    for line in marker_lines():
+        config.addinivalue_line("markers", line)
 
 
 @dataclass
