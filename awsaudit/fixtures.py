@@ -144,5 +144,6 @@ def organization(account: Account, request: pytest.FixtureRequest) -> sources.Or
                    {"id": org.id, "management account": org.management_account_id})
     if org is not None and org.root_access_features is not None:
         _record_source(request, account, sources.ROOT_ACCESS_FEATURES, "centralized root access features",
-                       list(org.root_access_features) or f"none enabled {org.features_off_because}".strip())
+                       list(org.root_access_features) or "none enabled" + (
+                           f" ({org.features_off_because})" if org.features_off_because else ""))
     return org
