@@ -136,7 +136,7 @@ def test_writes_through_its_own_client(account):
 def test_data_errors_in_a_control_body_are_errors_not_failures(pytester: pytest.Pytester) -> None:
     result = audit_in_process(pytester, checks={"test_body.py": BODY_CONTROLS}, twins=())
     out = result.stdout.str()
-    assert "compliant (111111111111, compliant-example): 0 passed, 0 failed, 3 errors, 0 not applicable" in out
+    assert "compliant (111111111111, compliant-example): 0 passed, 0 failed, 3 errors, 0 waived, 0 not applicable" in out
     assert "ERROR  X-3 Reads through the engine's client in its body: could not evaluate: " \
            "GetAccountPasswordPolicy failed (NoSuchEntity)" in out
     rows = report_data(report_of(pytester))["tests"]
@@ -254,7 +254,7 @@ def test_an_account_that_cannot_be_reached_errors_alone(
     result = audit_in_process(pytester, twins=("compliant", "noncompliant"))
     result.assert_outcomes(passed=5, skipped=1, errors=6)
     out = result.stdout.str()
-    assert "noncompliant: 0 passed, 0 failed, 6 errors, 0 not applicable" in out
+    assert "noncompliant: 0 passed, 0 failed, 6 errors, 0 waived, 0 not applicable" in out
     assert f"noncompliant: account identity: {reason}" in out
     assert report_of(pytester).stat().st_size > 0
 
