@@ -1,0 +1,241 @@
+"""The awsaudit benchmark: how the audit scales with accounts and users, measured end to end over real HTTP.
+
+    .venv/bin/python bench/run.py                     # every row: 1, 10, 100 accounts of 50 users; 1 of 10,000
+    .venv/bin/python bench/run.py --rows 1x50,10x50   # chosen rows (accounts x users per account)
+
+For each row it starts a moto server on 127.0.0.1, seeds the accounts (users with passwords, MFA, access keys,
+groups, policies; a root user state), writes an AWS config with one role_arn profile per account, runs
+`pytest --account ...` against it in a subprocess exactly as a user would, and prints one table row: wall time,
+peak memory of the audit, API requests per account (counted at the server), report size and the time headless
+Chromium takes to open the report. Nothing but 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.server import ThreadedMotoServer
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from awsaudit import offline  # noqa: E402
+from awsaudit.twins import Call, Credential, RootState, ServerCertificate, Twin, User  # noqa: E402
+
+DEFAULT_ROWS = ((1, 50), (10, 50), (100, 50), (1, 10_000))
+# The audit runs in its own process; this prints its peak resident memory (kB) as its last line.
+LAUNCHER = ("import resource, sys, pytest; code = pytest.main(sys.argv[1:]); "
+            "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+
+
+def users(count: int, now: datetime) -> tuple[User, ...]:
+    """A mix a real account has: console users with and without MFA, zero to two keys of many ages, some direct
+    policies and certificates."""
+    made = []
+    for i in range(count):
+        keys = tuple(Credential(slot, True, now - timedelta(days=(i * 7 + slot * 30) % 200),
+                                None if i % 7 == 0 else now - timedelta(days=i % 60)) for slot in range(1, i % 3 + 1))
+        certs = (Credential(1, True, now - timedelta(days=i % 150)),) if i % 25 == 0 else ()
+        made.append(User(f"user-{i:05d}", now - timedelta(days=400), password=i % 2 == 0,
+                         password_last_used=now - timedelta(days=i % 90) if i % 2 == 0 else None, mfa=i % 4 == 0,
+                         access_keys=keys, certificates=certs, groups=("developers",) if i % 2 else (),
+                         policies=("arn:aws:iam::aws:policy/ReadOnlyAccess",) if i % 10 == 0 else ()))
+    return tuple(made)
+
+
+def twins(accounts: int, per_account: int, now: datetime) -> list[Twin]:
+    root = RootState("true", now - timedelta(days=100), "hardware", now - timedelta(days=1000))
+    seed = (
+        Call("iam", "update_account_password_policy", {"MinimumPasswordLength": 14, "PasswordReusePrevention": 24}),
+        Call("iam", "create_role", {"RoleName": "aws-support", "AssumeRolePolicyDocument": json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "support.amazonaws.com"}}]})}),
+        Call("iam", "attach_role_policy", {"RoleName": "aws-support",
+                                           "PolicyArn": "arn:aws:iam::aws:policy/AWSSupportAccess"}),
+    )
+    people = users(per_account, now)
+    return [Twin(f"bench-{n:04d}", "", f"{100000000000 + n:012d}", f"bench-{n:04d}", root, people,
+                 (ServerCertificate("www", now + timedelta(days=100)),), "all", None, seed)
+            for n in range(1, accounts + 1)]
+
+
+class RequestCounter:
+    """Counts the requests the moto server answers (wrapping its WSGI app), by AWS action."""
+
+    def __init__(self) -> None:
+        self.actions: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        real = DomainDispatcherApplication.__call__
+        counter = self
+
+        def call(app: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+            target = environ.get("HTTP_X_AMZ_TARGET") or environ.get("QUERY_STRING", "") or environ.get("PATH_INFO")
+            counter.actions[_action(environ, target)] += 1
+            return real(app, environ, start_response)
+
+        DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            DomainDispatcherApplication.__call__ = real  # type: ignore[method-assign]
+
+
+def _action(environ: dict[str, Any], target: str) -> str:
+    """The action a request names: the X-Amz-Target header, an Action= in a query or form body, or the path."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    service = auth.split("/")[3] if auth.count("/") >= 4 else "?"
+    if "Action=" in target:
+        return service + ":" + target.split("Action=")[1].split("&")[0]
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)  # put back for the server
+    body = raw.decode(errors="replace")
+    if "Action=" in body:
+        return service + ":" + body.split("Action=")[1].split("&")[0]
+    return f"{service}:{target.rsplit('.', 1)[-1] if '.' in target else target}"
+
+
+@dataclass
+class Row:
+    accounts: int
+    users: int
+    wall: float
+    peak_mb: float
+    requests_per_account: float
+    root_requests: float | None
+    report_mb: float
+    open_seconds: float | None
+    exit_code: int
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def open_time(report: Path) -> float | None:
+    """Seconds headless Chromium takes to load the report and run its scripts, less its time for a blank page."""
+    browser = chromium()
+    if browser is None:
+        return None
+
+    def load(url: str) -> float:
+        started = time.perf_counter()
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url],
+                       capture_output=True, timeout=300, check=False)
+        return time.perf_counter() - started
+
+    return max(load(report.as_uri()) - min(load("about:blank") for _ in range(2)), 0.0)
+
+
+def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str) -> tuple[int, float, float, Path]:
+    report = workdir / f"report{len(list(workdir.glob('report*.html')))}.html"
+    command = [sys.executable, "-c", LAUNCHER, "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
+               f"--html={report}", "--account", ",".join(names), *extra]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=3600)
+    wall = time.perf_counter() - started
+    peak = next((int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak-rss-kb")), 0)
+    if done.returncode not in (0, 1) or os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-3000:])
+    return done.returncode, wall, peak / 1024, report
+
+
+def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, extra: list[str]) -> Row:
+    now = datetime.now(timezone.utc)
+    seeded = twins(accounts, per_account, now)
+    seeding = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="awsaudit-bench-") as tmp, offline.emulate(seeded, endpoint_url=url), \
+            counter.counting():
+        sys.stderr.write(f"{accounts}x{per_account}: seeded in {time.perf_counter() - seeding:.0f} s\n")
+        workdir = Path(tmp)
+        config = offline.write_config(seeded, workdir / "config", endpoint_url=url)
+        clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("AWS_")}
+        env = {**clean, "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
+               "AWS_EC2_METADATA_DISABLED": "true", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+        names = [twin.name for twin in seeded]
+        root_requests = None
+        if accounts == 1:  # the six root controls alone, for their own target
+            counter.actions.clear()
+            audit(workdir, env, names, "-k", "ROOT-1 or ROOT-2 or ROOT-3 or ROOT-4 or ROOT-5 or ROOT-6", *extra)
+            root_requests = sum(counter.actions.values())
+        counter.actions.clear()
+        code, wall, peak, report = audit(workdir, env, names, *extra)
+        requests = sum(counter.actions.values()) / accounts
+        if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
+            sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
+        size = report.stat().st_size / 1e6 if report.exists() else 0.0
+        opened = open_time(report) if report.exists() else None
+    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, code)
+
+
+def table(rows: list[Row]) -> str:
+    head = ("accounts", "users/account", "wall (s)", "peak memory (MB)", "API requests/account",
+            "root controls alone", "report (MB)", "report opens (s)", "exit")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for r in rows:
+        lines.append("| " + " | ".join([
+            str(r.accounts), f"{r.users:,}", f"{r.wall:.1f}", f"{r.peak_mb:.0f}", f"{r.requests_per_account:.1f}",
+            "" if r.root_requests is None else str(r.root_requests), f"{r.report_mb:.2f}",
+            "n/a" if r.open_seconds is None else f"{r.open_seconds:.2f}", str(r.exit_code)]) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default=",".join(f"{a}x{u}" for a, u in DEFAULT_ROWS),
+                        help="accounts x users per account, comma-separated (default: %(default)s)")
+    parser.add_argument("pytest_args", nargs="*", help="passed to the audit after --, e.g. -- -n 2")
+    args = parser.parse_args()
+    rows = [tuple(int(n) for n in spec.split("x")) for spec in args.rows.split(",")]
+    counter = RequestCounter()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    results = []
+    try:
+        host, port = server.get_host_and_port()
+        for accounts, per_account in rows:
+            results.append(measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args))
+            print(table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+            _reset(f"http://{host}:{port}")
+    finally:
+        server.stop()
+    print(f"Machine: {machine()}\n")
+    print(table(results))
+    return 0
+
+
+def _reset(url: str) -> None:
+    """Empty the server's accounts between rows (moto's reset API)."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=60).close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
