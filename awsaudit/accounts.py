@@ -8,12 +8,14 @@ shared by all controls; a failed fetch is remembered too, so every control that 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
@@ -115,8 +117,15 @@ def available_profiles(config_file: Path | None = None) -> list[str]:
     return sorted(_botocore_session(None, config_file).available_profiles)
 
 
+@functools.cache
+def _shared_loader() -> botocore.loaders.Loader:
+    """One loader of AWS service models for every account: each session would otherwise parse them again."""
+    return botocore.loaders.create_loader()
+
+
 def _botocore_session(profile: str | None, config_file: Path | None) -> botocore.session.Session:
     session = botocore.session.Session()
+    session.register_component("data_loader", _shared_loader())
     if config_file is not None:
         # Offline twins: their own config file, and no credentials file, so no real profile can leak in.
         session.set_config_variable("config_file", str(config_file))
@@ -139,8 +148,10 @@ class Account:
         self._lock = threading.RLock()
         self._session: boto3.Session | None = None
         self._clients: dict[tuple[str, str | None], Any] = {}
+        # One lock per source, so an account's sources are read concurrently yet each only once.
+        self._source_locks: dict[tuple[str, str], threading.Lock] = {}
         self._fetched: dict[tuple[str, str], tuple[bool, Any]] = {}
-        self._retried = 0
+        self._retried = threading.local()  # retries seen by the calls of this thread
         self._retries: dict[tuple[str, str], int] = {}
 
     def __repr__(self) -> str:
@@ -177,8 +188,10 @@ class Account:
         """
         key = (service, source)
         with self._lock:
+            source_lock = self._source_locks.setdefault(key, threading.Lock())
+        with source_lock:
             if key not in self._fetched:
-                client, retried_before = None, self._retried
+                client, retried_before = None, self._thread_retries()
                 try:
                     client = self.client(service, region)
                     self._fetched[key] = (True, loader(client))
@@ -190,24 +203,26 @@ class Account:
                     self._fetched[key] = (False, f"{source}: {describe_aws_error(exc, prefix)}")
                 except Exception as exc:  # a loader's bug: every control that needs it says so, in one line
                     self._fetched[key] = (False, f"{source}: could not be read ({type(exc).__name__}: {exc})")
-                self._retries[key] = self._retried - retried_before
+                self._retries[key] = self._thread_retries() - retried_before
             ok, value = self._fetched[key]
         if not ok:
             raise SourceError(f"{self.name}: {value}")
         return value
 
+    def _thread_retries(self) -> int:
+        return getattr(self._retried, "count", 0)
+
     def _count_retries(self, parsed: dict[str, Any], **_: Any) -> None:
-        self._retried += parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        """botocore calls this in the thread that made the call: the loader's own thread."""
+        self._retried.count = self._thread_retries() + parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
 
     def retries(self, service: str, source: str) -> int:
         """How many times AWS calls were retried (throttling, transient errors) while fetching this source."""
-        with self._lock:
-            return self._retries.get((service, source), 0)
+        return self._retries.get((service, source), 0)
 
     def cached(self, service: str, source: str) -> Any | None:
         """A source already fetched successfully, or None; never fetches."""
-        with self._lock:
-            ok, value = self._fetched.get((service, source), (False, None))
+        ok, value = self._fetched.get((service, source), (False, None))
         return value if ok else None
 
     @property

@@ -148,3 +148,6 @@ def _sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+AUDIT = pytest.StashKey[Audit]()

@@ -14,7 +14,7 @@ from awsaudit.controls import not_applicable
 from awsaudit.credential_report import CredentialReport, CredentialRow
 from awsaudit.evidence import evidence_of
 from awsaudit.findings import Findings
-from awsaudit.plugin import AUDIT
+from awsaudit.audit import AUDIT
 from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
 
 
@@ -129,9 +129,9 @@ def security_contact(account: Account, request: pytest.FixtureRequest) -> dict[s
 @pytest.fixture
 def access_analyzers(account: Account, request: pytest.FixtureRequest) -> dict[str, list[dict[str, Any]]]:
     """Each enabled region's IAM Access Analyzer analyzers (DescribeRegions, then ListAnalyzers per region)."""
-    regions = sources.enabled_regions(account)
-    _record_source(request, account, sources.ENABLED_REGIONS, "enabled regions", regions)
-    return {region: sources.access_analyzers(account, region) for region in regions}
+    found = sources.access_analyzers_by_region(account)
+    _record_source(request, account, sources.ENABLED_REGIONS, "enabled regions", list(found))
+    return found
 
 
 @pytest.fixture
@@ -147,3 +147,4 @@ def organization(account: Account, request: pytest.FixtureRequest) -> sources.Or
                        list(org.root_access_features) or "none enabled" + (
                            f" ({org.features_off_because})" if org.features_off_because else ""))
     return org
+

@@ -15,14 +15,15 @@ import pytest
 
 from awsaudit import thresholds, waivers
 from awsaudit.accounts import Account
-from awsaudit.audit import Audit
+from awsaudit.audit import AUDIT, Audit
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
+from awsaudit.prefetch import Prefetch
 from awsaudit.report import AuditReport
 from awsaudit.selection import Selection, add_options
 
-AUDIT = pytest.StashKey[Audit]()
 SELECTION = pytest.StashKey[Selection]()
+PREFETCH = pytest.StashKey[Prefetch]()
 
 # The data-source fixtures controls ask for (credential_report, root, authorization...).
 pytest_plugins = ["awsaudit.fixtures"]
@@ -56,6 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     selection = config.stash[SELECTION] = Selection.of(config)
     accepted = waivers.from_config(config)
     audit = config.stash[AUDIT] = Audit.open(config)
+    prefetch = config.stash[PREFETCH] = Prefetch(audit.thresholds)
+    audit.cleanup.callback(prefetch.close)  # before the offline emulation ends: the stack unwinds in reverse
     config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds,
                                               selection.framework, accepted), "awsaudit-report")
 
@@ -67,6 +70,25 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     config.stash[SELECTION].apply(config, items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Read ahead for every account the run covers; an xdist worker reads an account when it is given one."""
+    if PREFETCH not in session.config.stash:
+        return
+    prefetch = session.config.stash[PREFETCH]
+    accounts = prefetch.plan(session.items)
+    if not hasattr(session.config, "workerinput"):
+        for audited in accounts:
+            prefetch.start(audited)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    callspec = getattr(item, "callspec", None)
+    audited = callspec.params.get("account") if callspec else None
+    if isinstance(audited, Account) and PREFETCH in item.config.stash:
+        item.config.stash[PREFETCH].start(audited)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from botocore.exceptions import ClientError
 
@@ -47,6 +48,8 @@ def _assigned_virtual_mfa(iam: Any) -> list[dict[str, Any]]:
 def assigned_virtual_mfa_devices(account: Account) -> list[dict[str, Any]]:
     return account.fetch(*VIRTUAL_MFA_DEVICES, _assigned_virtual_mfa)
 
+
+_REGIONS_AT_ONCE = 8
 
 # -- the IAM catalog's sources ---------------------------------------------------------------------------------------
 
@@ -125,6 +128,14 @@ def access_analyzers(account: Account, region: str) -> list[dict[str, Any]]:
     return account.fetch("accessanalyzer", f"access analyzers in {region}", _analyzers, region=region)
 
 
+def access_analyzers_by_region(account: Account) -> dict[str, list[dict[str, Any]]]:
+    """Each enabled region's analyzers, the regions read concurrently: there is no call that spans regions."""
+    regions = enabled_regions(account)
+    with ThreadPoolExecutor(max_workers=min(_REGIONS_AT_ONCE, len(regions) or 1),
+                            thread_name_prefix="awsaudit-regions") as pool:
+        return dict(zip(regions, pool.map(lambda region: access_analyzers(account, region), regions)))
+
+
 @dataclass(frozen=True)
 class Organization:
     id: str
@@ -169,3 +180,19 @@ def organization(account: Account) -> Organization | None:
         return Organization(org["Id"], org["MasterAccountId"])
     features, why = account.fetch(*ROOT_ACCESS_FEATURES, _root_access_features)
     return Organization(org["Id"], org["MasterAccountId"], features, why)
+
+
+# What each data-source fixture of fixtures.py reads, by fixture name: a run reads them ahead for every account
+# (prefetch.py).
+READERS: dict[str, Callable[[Account, Mapping[str, int]], object]] = {
+    "credential_report": lambda account, settings: credential_report(
+        account, settings["credential_report_timeout"]),
+    "account_summary": lambda account, _: account_summary(account),
+    "root_virtual_mfa_devices": lambda account, _: assigned_virtual_mfa_devices(account),
+    "password_policy": lambda account, _: password_policy(account),
+    "authorization": lambda account, _: authorization_details(account),
+    "server_certificates": lambda account, _: server_certificates(account),
+    "security_contact": lambda account, _: security_contact(account),
+    "access_analyzers": lambda account, _: access_analyzers_by_region(account),
+    "organization": lambda account, _: organization(account),
+}
