@@ -86,8 +86,8 @@ def test_a_malformed_file_names_the_file(tmp_path: Path, text: str, problem: str
 
 def test_a_well_formed_file_loads_every_field(tmp_path: Path) -> None:
     """A quoted ISO date is accepted like a TOML date; the justification is kept without surrounding blanks."""
-    path = write(tmp_path, VALID + BROKEN.replace("2099-12-31", '"2027-03-31"')
-                 + 'resources = ["ci-legacy"]\napproved_by = "security team"\n')
+    entry = BROKEN.replace("2099-12-31", '"2027-03-31"').replace('"CI user', '"  CI user').replace(')"', ')\t"')
+    path = write(tmp_path, VALID + entry + 'resources = ["ci-legacy"]\napproved_by = "security team"\n')
     assert load(path) == [
         Waiver(1, "IAM-8", "dev", (), "a valid first entry, so the broken one is number 2", date(2099, 12, 31)),
         Waiver(2, "IAM-8", "prod", ("ci-legacy",),
