@@ -7,6 +7,7 @@ default version, so permission controls cost a few pages per account instead of 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import unquote
@@ -56,9 +57,11 @@ class AuthorizationDetails:
     def identities(self) -> tuple[Identity, ...]:
         return self.users + self.groups + self.roles
 
-    def holders_of(self, policy_arn_suffix: str) -> list[Identity]:
-        """Users, groups and roles with a managed policy attached whose ARN ends with `:policy/<suffix>`."""
-        return [i for i in self.identities if any(arn.endswith(f":policy/{policy_arn_suffix}") for arn in i.attached)]
+    def holders_of_aws_policy(self, name: str) -> list[Identity]:
+        """Users, groups and roles with the AWS managed policy `name` attached (arn:<partition>:iam::aws:policy/name;
+        a customer policy of the same name is not it)."""
+        return [i for i in self.identities
+                if any(re.fullmatch(rf"arn:[\w-]+:iam::aws:policy/{re.escape(name)}", arn) for arn in i.attached)]
 
 
 def _document(raw: Any, where: str) -> Any:

@@ -45,19 +45,9 @@ def refs(value: str) -> list[str]:
     return [ref.strip() for ref in value.split(",") if ref.strip()]
 
 
-def parse_refs(text: str) -> dict[str, str]:
-    """The inverse of `Control.framework_refs` joined by "; ": "CIS AWS 5.0 1.3; HIPAA" -> {name: refs}."""
-    found = {}
-    for part in filter(None, (p.strip() for p in text.split(";"))):
-        name = max((n for n in FRAMEWORKS if part == n or part.startswith(n + " ")), key=len, default=None)
-        if name is not None:
-            found[name] = part[len(name):].strip()
-    return found
-
-
 def _key(name: str) -> str:
-    """"CIS AWS 5.0", "cis_aws_5" and "cis-aws-5.0.0" all read as "cisaws5"."""
-    return re.sub(r"(?:0)+$", "", re.sub(r"[^a-z0-9]", "", name.lower())) or name
+    """"CIS AWS 5.0", "cis_aws_5" and "cis-aws-5.0.0" all read as "cisaws5" (but "CIS AWS 50" does not)."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"(?:\.0)+$", "", name.strip().lower())) or name
 
 
 def resolve(name: str) -> Framework:

@@ -27,10 +27,11 @@ from pytest_metadata.plugin import metadata_key
 
 from awsaudit.accounts import IDENTITY, Account
 from awsaudit import framework_view
-from awsaudit.controls import Control, control_of
+from awsaudit.catalog import controls_in
+from awsaudit.controls import control_of
 from awsaudit.evidence import evidence_of, to_html
 from awsaudit.findings import offenders_of
-from awsaudit.frameworks import Framework, parse_refs
+from awsaudit.frameworks import Framework
 from awsaudit.sources import CREDENTIAL_REPORT
 from awsaudit.verdicts import VERDICTS, explain, reason_of, verdict_of
 from awsaudit.waivers import Waiver, decide
@@ -83,9 +84,8 @@ class AuditReport:
         self.framework = framework
         self.waivers = waivers or []
         self.waiver_notes: dict[str, str] = {}  # nodeid -> what a waiver did to its verdict
-        # For the framework view: each control seen (from its properties, so xdist workers' results count too),
-        # and its verdicts per account.
-        self.controls: dict[str, Control] = {}
+        # For the framework view: each control's verdicts per account (from test properties, so xdist workers'
+        # results count too).
         self.by_control: dict[tuple[str, str], list[str]] = {}
         self.started = started
         self.verdicts: dict[str, tuple[str, str, str]] = {}  # nodeid -> (account, verdict, line)
@@ -175,23 +175,26 @@ class AuditReport:
 
     def _waive(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
         """Apply the waivers to a control's result: a covered FAIL becomes waived (xfail), a covered PASS shows its
-        waiver is stale (xpass). Returns what happened, for the report, or "" when no waiver concerns the result."""
+        waiver is stale (xpass). Returns what the waivers did, for the report, or "" when none concerns the result."""
         meta, audited = control_of(item), _account_of(item)
-        failed = report.failed and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
-        if not self.waivers or audited is None or not (failed or report.passed):
+        if not self.waivers or audited is None or report.skipped:
             return ""
+        failed = report.failed and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
         names = {audited.name, *_known_identity(audited).get("account_id", "").split()}
         decision = decide(self.waivers, meta.id, names, offenders_of(item), self.started.date())
+        if report.failed and not failed:
+            return " | ".join(f"does not apply to an error, only to a failure: {w.describe()}" for w in decision.matched)
         notes = [f"expired on {w.expires.isoformat()}, no longer applies: {w.describe()}" for w in decision.expired]
-        if failed:
-            notes += [f"does not cover every failing resource: {w.describe()}" for w in decision.partial]
+        partly = ("does not cover every failing resource" if failed
+                  else "names resources, and this control does not judge resources one by one")
+        notes += [f"{partly}: {w.describe()}" for w in decision.partial]
         if decision.applies is not None:
             waiver = decision.applies
-            report.wasxfail = (f"waived: {waiver.describe()}" if failed else
+            report.wasxfail = (waiver.describe() if failed else
                                f"passed although waived; the waiver can be removed: {waiver.describe()}")
             if failed:
                 report.outcome = "skipped"
-            notes.insert(0, report.wasxfail)
+            notes.insert(0, f"waived by {report.wasxfail}" if failed else report.wasxfail)
         return " | ".join(notes)
 
     def _details(self, item: pytest.Item, report: pytest.TestReport, verdict: str) -> str:
@@ -217,8 +220,6 @@ class AuditReport:
             return
         self.identities.setdefault(props["account"], {}).update({k: props[k] for k in _IDENTITY if k in props})
         line = f"{props['control_id']} {props['title']}"
-        self.controls.setdefault(props["control_id"], Control(
-            props["control_id"], props["title"], props["severity"], parse_refs(props["frameworks"]), "", ""))
         self.by_control.setdefault((props["control_id"], props["account"]), []).append(verdict)
         reason = reason_of(report)
         if verdict == "failed" and props.get("waiver"):  # an expired waiver, or one that leaves resources out
@@ -292,9 +293,10 @@ class AuditReport:
                 terminalreporter.write_line(line)
 
     def _framework_rows(self) -> list[framework_view.Row]:
+        """Every control of checks/ the framework maps, selected or not: one left out by -k shows as not run."""
         assert self.framework is not None
-        return framework_view.rows(self.framework, list(self.controls.values()), list(self._tallies()),
-                                   self.by_control)
+        mapped = [meta for meta in controls_in(self.config.rootpath / "checks") if self.framework.name in meta.frameworks]
+        return framework_view.rows(self.framework, mapped, list(self._tallies()), self.by_control)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
@@ -310,6 +312,8 @@ class AuditReport:
             cells[0] = '<td class="col-result">Error</td>'
         elif props.get("verdict") in ("not applicable", "waived"):
             cells[0] = f'<td class="col-result">{props["verdict"].capitalize()}</td>'
+        elif props.get("verdict") == "passed" and getattr(report, "wasxfail", None):
+            cells[0] = '<td class="col-result">Passed despite a waiver</td>'
         ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>' for key, _, _, source in _COLUMNS]
         cells[:] = [cells[0], *ours, *cells[1:]]
 

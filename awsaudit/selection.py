@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from awsaudit.controls import control_of
-from awsaudit.frameworks import SEVERITIES, Framework, resolve
+from awsaudit.frameworks import FRAMEWORKS, SEVERITIES, Framework, resolve
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Selection:
     def of(cls, config: pytest.Config) -> Selection:
         """The options as given; an unknown framework or severity is a usage error that lists the known ones."""
         name, severity = config.getoption("framework"), config.getoption("min_severity")
+        if name is not None and not name.strip():
+            raise pytest.UsageError("--framework was given no name; known: " + ", ".join(f'"{n}"' for n in FRAMEWORKS))
         try:
             framework = resolve(name) if name else None
         except ValueError as exc:

@@ -98,7 +98,8 @@ def explain(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseExcepti
 def reason_of(report: pytest.TestReport) -> str:
     if hasattr(report, "wasxfail"):  # waived, or passed despite a waiver: the waiver is the reason
         crash = getattr(report.longrepr, "reprcrash", None)
-        return mask(f"{report.wasxfail}; failure: {crash.message}" if report.skipped and crash else report.wasxfail)
+        return mask(f"waived by {report.wasxfail}; failure: {crash.message}" if report.skipped and crash
+                    else report.wasxfail)
     if report.skipped and isinstance(report.longrepr, tuple):
         return mask(report.longrepr[2].removeprefix("Skipped: ").removeprefix("not applicable: "))
     if report.failed:

@@ -71,6 +71,8 @@ def _entry(path: Path, number: int, raw: Any) -> Waiver:
     resources = raw.get("resources", [])
     if not isinstance(resources, list) or not all(isinstance(r, str) and r for r in resources):
         raise fail("resources must be a list of resource names, as the control's failure names them")
+    if "resources" in raw and not resources:
+        raise fail("resources is empty: name the resources, or leave the key out to waive the whole control")
     return Waiver(number, raw["control"], raw["account"], tuple(resources), raw["justification"].strip(), expires,
                   raw.get("approved_by", ""))
 
@@ -108,6 +110,7 @@ class Decision:
     applies: Waiver | None  # the waiver that covers this result
     expired: tuple[Waiver, ...]  # waivers that would cover it but have expired
     partial: tuple[Waiver, ...]  # unexpired waivers whose resources leave some failing resource out
+    matched: tuple[Waiver, ...] = ()  # every waiver for this control and account
 
 
 def decide(waivers: list[Waiver], control: str, accounts: set[str], offenders: dict[str, str] | None,
@@ -117,4 +120,4 @@ def decide(waivers: list[Waiver], control: str, accounts: set[str], offenders: d
     live = [w for w in mine if w.expires >= today]
     covering = [w for w in live if not w.resources or (offenders is not None and set(offenders) <= set(w.resources))]
     return Decision(covering[0] if covering else None, tuple(w for w in mine if w.expires < today),
-                    tuple(w for w in live if w not in covering))
+                    tuple(w for w in live if w not in covering), tuple(mine))

@@ -18,4 +18,4 @@ def test_cloudshell_full_access_attached_to_no_one(authorization, findings):
     """
     findings.judge("IAM users, groups and roles", [identity.label for identity in authorization.identities],
                    {identity.label: "AWSCloudShellFullAccess attached"
-                    for identity in authorization.holders_of("AWSCloudShellFullAccess")})
+                    for identity in authorization.holders_of_aws_policy("AWSCloudShellFullAccess")})

@@ -16,6 +16,6 @@ def test_support_role_exists(authorization, evidence):
     During an incident, responders need to reach AWS Support at once, without borrowing an administrator's access.
     A dedicated role gives them exactly that.
     """
-    roles = [role.name for role in authorization.holders_of("AWSSupportAccess") if role.kind == "role"]
+    roles = [role.name for role in authorization.holders_of_aws_policy("AWSSupportAccess") if role.kind == "role"]
     evidence["roles with AWSSupportAccess"] = roles
     assert roles, f"no role has AWSSupportAccess attached ({len(authorization.roles)} roles read)"

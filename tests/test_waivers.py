@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from awsaudit.waivers import Decision, Waiver, decide, load
-from conftest import REPO, AuditRun, details, make_project, run_audit
+from conftest import REPO, AuditRun, details, make_project, report_data, run_audit
 
 ALL_CHECKS = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("test_*.py")}
 
@@ -96,8 +96,6 @@ def test_a_well_formed_file_loads_every_field(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="waivers.load accepts `resources = []`, and decide() then treats the waiver "
-                                       "as covering the whole control on that account")
 def test_an_empty_resources_list_is_refused(tmp_path: Path) -> None:
     """An empty list names no resource: reading it as "every resource" would waive more than the file says."""
     with pytest.raises(pytest.UsageError, match="resources"):
@@ -237,21 +235,21 @@ def test_a_covered_failure_is_waived(waived: AuditRun) -> None:
         "test_at_most_one_active_access_key[noncompliant]": "failed",
         "test_access_keys_rotated[compliant]": "passed", "test_access_keys_rotated[noncompliant]": "failed",
     }, waived.output
-    assert ("    WAIVED IAM-8 IAM users receive permissions only through groups: waived: waiver 1 (IAM-8 on "
+    assert ("    WAIVED IAM-8 IAM users receive permissions only through groups: waived by waiver 1 (IAM-8 on "
             "noncompliant)") in waived.output
     assert "noncompliant (222222222222, noncompliant-example): 0 passed, 2 failed, 0 errors, 2 waived" in waived.output
 
 
 def test_a_waived_row_shows_its_justification_and_the_failure_it_covers(waived: AuditRun) -> None:
     opened = details(waived.report)[f"{IAM8}[noncompliant]"]
-    assert ("<p><b>Waiver:</b> waived: waiver 1 (IAM-8 on noncompliant), until 2099-12-31, approved by security team: "
+    assert ("<p><b>Waiver:</b> waived by waiver 1 (IAM-8 on noncompliant), until 2099-12-31, approved by security team: "
             "bob is the break-glass administrator (SEC-1234)</p>") in opened
     assert "failure: 1 of 1 IAM users fail: bob (policy AdministratorAccess attached" in opened
 
 
 def test_a_waiver_by_account_id_with_every_offender_named_applies(waived: AuditRun) -> None:
     note = waived.properties["test_no_expired_server_certificates[noncompliant]"]["waiver"]
-    assert note.startswith("waived: waiver 5 (IAM-11 on 222222222222) for old-www-example-com, until 2099-12-31")
+    assert note.startswith("waived by waiver 5 (IAM-11 on 222222222222) for old-www-example-com, until 2099-12-31")
 
 
 def test_a_waived_control_that_passes_says_the_waiver_can_go(waived: AuditRun) -> None:
@@ -259,6 +257,9 @@ def test_a_waived_control_that_passes_says_the_waiver_can_go(waived: AuditRun) -
     assert waived.properties[f"{IAM8}[compliant]"]["waiver"].startswith(note)
     assert f"<p><b>Waiver:</b> {note}" in details(waived.report)[f"{IAM8}[compliant]"]
     assert f"IAM-8 on compliant: {note}" in waived.output
+    cells = "".join(report_data(waived.report)["tests"][f"checks/test_iam_permissions_via_groups.py::{IAM8}[compliant]"]
+                    [-1]["resultsTableRow"])
+    assert '<td class="col-result">Passed despite a waiver</td>' in cells
 
 
 def test_an_expired_waiver_leaves_the_failure_failed_and_says_so(waived: AuditRun) -> None:
