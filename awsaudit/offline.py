@@ -10,7 +10,8 @@ emulation fills in from the twins:
   dates replace them.
 - moto loads no AWS managed policies unless asked to load them all (slow); a twin gets those it names.
 - moto has no iam:ListOrganizationsFeatures and no IAM Access Analyzer; both answer from the twin, in-process and
-  through a moto server running in this process.
+  through a moto server running in this process. EC2's DescribeRegions answers as in a commercial account: moto's
+  lists other partitions' regions and opt-in ones too.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from moto import mock_aws
 from moto.core.responses import ActionResult
-from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.exceptions import IAMException
 from moto.iam.models import AccessKeyLastUsed, AccountSummary, AWSManagedPolicy, IAMBackend, iam_backends
@@ -51,6 +51,10 @@ from awsaudit.twins import Credential, RootState, Twin, TwinError, User
 SOURCE_PROFILE = "awsaudit-offline-source"
 AUDIT_ROLE = "awsaudit-offline-audit"
 _PARTITION = "aws"
+# The regions AWS enables by default in a commercial account (opt-in regions are off until enabled).
+DEFAULT_REGIONS = ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-central-1",
+                   "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "ap-south-1", "ap-northeast-1",
+                   "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2")
 _REGION = "us-east-1"
 # moto accepts any credentials; these only have to look like keys.
 _FAKE_KEY = ("AKIAAWSAUDITOFFLINE1", "offline-twin-secret-not-a-real-key")
@@ -139,7 +143,6 @@ class Emulation:
         real_summary = AccountSummary.summary_map.fget
         real_response = IamResponse.get_credential_report
         real_server_certificates = IamResponse.list_server_certificates
-        real_regions = RegionsAndZonesBackend.describe_regions
         real_dispatch = DomainDispatcherApplication.__call__
 
         def get_credential_report(backend: IAMBackend) -> str:
@@ -175,18 +178,16 @@ class Emulation:
                 meta["Expiration"] = _expiry(bodies[meta["ServerCertificateName"]])
             return answer
 
-        def describe_regions(backend: RegionsAndZonesBackend, region_names: list[str] | None = None) -> list[Any]:
-            """As AWS answers a commercial account: its own partition's regions, without those not opted in."""
-            return [region for region in real_regions(backend, region_names)
-                    if not region.name.startswith(("cn-", "us-gov-")) and region.opt_in_status != "not-opted-in"]
-
         def dispatch(app: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
-            """A moto server in this process answers Access Analyzer too."""
-            body = self.analyzers(environ.get("HTTP_AUTHORIZATION", ""))
-            if body is None:
+            """A moto server in this process answers what the emulation answers too."""
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)  # put back for moto
+            answer = self.answer(environ.get("HTTP_AUTHORIZATION", ""), body)
+            if answer is None:
                 return real_dispatch(app, environ, start_response)
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [body]
+            start_response("200 OK", [("Content-Type", answer[0])])
+            return [answer[1]]
 
         def list_organizations_features(response: IamResponse) -> Any:
             twin = twins.get(response.current_account)
@@ -199,33 +200,43 @@ class Emulation:
                 mock.patch.object(AccountSummary, "summary_map", property(summary_map)), \
                 mock.patch.object(IamResponse, "get_credential_report", get_credential_report_response), \
                 mock.patch.object(IamResponse, "list_server_certificates", list_server_certificates), \
-                mock.patch.object(RegionsAndZonesBackend, "describe_regions", describe_regions), \
                 mock.patch.object(DomainDispatcherApplication, "__call__", dispatch), \
                 mock.patch.object(IamResponse, "list_organizations_features", list_organizations_features,
                                   create=True):
             yield
 
-    def analyzers(self, authorization: str) -> bytes | None:
-        """IAM Access Analyzer's ListAnalyzers answer for the twin and region that signed a request, or None when
-        the request is not for Access Analyzer."""
-        match = re.search(r"Credential=(\w+)/\d+/([\w-]+)/access-analyzer/", authorization)
+    def answer(self, authorization: str, body: bytes | str) -> tuple[str, bytes] | None:
+        """The emulation's own answer to a request (content type, body), or None to leave it to moto:
+        IAM Access Analyzer's ListAnalyzers from the twin, and EC2's DescribeRegions as a commercial account sees
+        it (the regions enabled by default; moto lists every partition's and the opt-in ones)."""
+        match = re.search(r"Credential=(\w+)/\d+/([\w-]+)/([\w-]+)/", authorization)
         if not match:
             return None
-        account_id, region = _key_account(match[1]), match[2]
+        access_key, region, service = match[1], match[2], match[3]
+        if service == "ec2" and "Action=DescribeRegions" in (body.decode() if isinstance(body, bytes) else body):
+            items = "".join(f"<item><regionName>{name}</regionName><regionEndpoint>ec2.{name}.amazonaws.com"
+                            "</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>"
+                            for name in DEFAULT_REGIONS)
+            return "text/xml", (f'<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+                                f"<requestId>awsaudit-offline</requestId><regionInfo>{items}</regionInfo>"
+                                "</DescribeRegionsResponse>").encode()
+        if service != "access-analyzer":
+            return None
+        account_id = _key_account(access_key)
         twin = self.twins.get(account_id or "")
         regions = twin.access_analyzer_regions if twin else ()
         analyzers = [{"arn": f"arn:aws:access-analyzer:{region}:{account_id}:analyzer/external-access",
                       "name": "external-access", "type": "ACCOUNT", "status": "ACTIVE",
                       "createdAt": "2024-01-01T00:00:00Z"}] if regions == "all" or region in regions else []
-        return json.dumps({"analyzers": analyzers}).encode()
+        return "application/json", json.dumps({"analyzers": analyzers}).encode()
 
     def in_process(self, request: Any, **_: Any) -> AWSResponse | None:
-        """A botocore before-send handler: Access Analyzer answered without a server."""
+        """A botocore before-send handler: the emulation's answers without a server."""
         auth = request.headers.get("Authorization", b"")
-        body = self.analyzers(auth.decode() if isinstance(auth, bytes) else auth)
-        if body is None:
+        answer = self.answer(auth.decode() if isinstance(auth, bytes) else auth, request.body or b"")
+        if answer is None:
             return None
-        return AWSResponse(request.url, 200, {"Content-Type": "application/json"}, _Raw(body))
+        return AWSResponse(request.url, 200, {"Content-Type": answer[0]}, _Raw(answer[1]))
 
 
 class _Raw(io.BytesIO):
@@ -366,9 +377,10 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
     with contextlib.ExitStack() as stack:
         if endpoint_url is None:
             stack.enter_context(mock_aws())
-            handler = ("before-send.accessanalyzer", emulation.in_process)
-            botocore.handlers.BUILTIN_HANDLERS.append(handler)
-            stack.callback(botocore.handlers.BUILTIN_HANDLERS.remove, handler)
+            for event in ("before-send.accessanalyzer", "before-send.ec2.DescribeRegions"):
+                handler = (event, emulation.in_process)
+                botocore.handlers.BUILTIN_HANDLERS.insert(0, handler)  # before moto's own
+                stack.callback(botocore.handlers.BUILTIN_HANDLERS.remove, handler)
         stack.enter_context(emulation.patches())
         for twin in twins:
             _seed(twin, endpoint_url)

@@ -44,9 +44,16 @@ class Prefetch:
             if account in self._started or account not in self._needs:
                 return
             self._started.add(account)
-            self._pool.submit(lambda: account.identity)
-            for name in sorted(self._needs[account]):
-                self._pool.submit(READERS[name], account, self._settings)
+            self._pool.submit(self._read, account)
+
+    def _read(self, account: Account) -> None:
+        """The identity first: an account that cannot be signed in to is not asked for anything else."""
+        try:
+            account.identity
+        except Exception:  # remembered by the account: every control of it reports the cause
+            return
+        for name in sorted(self._needs[account]):
+            self._pool.submit(READERS[name], account, self._settings)
 
     def close(self) -> None:
         """Drop reads not begun and wait for those under way: none may outlive the run (or its offline emulation)."""
