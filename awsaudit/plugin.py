@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit import thresholds, waivers
+from awsaudit import parallel, thresholds, waivers
 from awsaudit.accounts import Account
 from awsaudit.audit import AUDIT, Audit
 from awsaudit.evidence import evidence_of
@@ -81,6 +81,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):
         for audited in accounts:
             prefetch.start(audited)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any | None:
+    return parallel.make_scheduler(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)
