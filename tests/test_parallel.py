@@ -25,7 +25,7 @@ def test_each_account_runs_on_one_worker_and_one_report_covers_all(tmp_path: Pat
     run = run_audit(tmp_path, "--offline", "--account", ",".join(accounts), "-n", "2", "-v")
 
     workers: dict[str, set[str]] = {}
-    for worker, account in re.findall(r"^\[(gw\d+)\] \w+ +checks/\S+\[([\w-]+)\]", run.output, flags=re.M):
+    for worker, account in re.findall(r"^\[(gw\d+)\] \[ *\d+%\] \w+ +checks/\S+\[([\w-]+)\]", run.output, flags=re.M):
         workers.setdefault(account, set()).add(worker)
     assert set(workers) == set(accounts), run.output
     assert all(len(ran_on) == 1 for ran_on in workers.values()), workers
