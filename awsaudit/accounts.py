@@ -18,6 +18,11 @@ import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    DeferredRefreshableCredentials,
+)
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -135,14 +140,28 @@ def _botocore_session(profile: str | None, config_file: Path | None) -> botocore
     return session
 
 
+class _AssumedRole(CredentialProvider):
+    """Credentials of a role assumed from another session's (an organization's member account)."""
+
+    METHOD = "awsaudit-assume-role"
+
+    def __init__(self, fetcher: AssumeRoleCredentialFetcher) -> None:
+        super().__init__()
+        self._fetcher = fetcher
+
+    def load(self) -> DeferredRefreshableCredentials:
+        return DeferredRefreshableCredentials(self._fetcher.fetch_credentials, self.METHOD)
+
+
 class Account:
     """One audited account, reached through one AWS profile (None: botocore's default credential chain)."""
 
     def __init__(self, name: str, profile: str | None, config_file: Path | None = None,
-                 config: Config | None = None, expected_id: str | None = None) -> None:
+                 config: Config | None = None, expected_id: str | None = None, role_arn: str | None = None) -> None:
         self.name = name
         self.profile = profile
         self.expected_id = expected_id
+        self.role_arn = role_arn  # reached by assuming this role with the profile's credentials (organizations)
         self._config_file = config_file
         self._config = config or client_config(thresholds.defaults())
         self._lock = threading.RLock()
@@ -163,12 +182,27 @@ class Account:
         with self._lock:
             if self._session is None:
                 core = guard.guard(_botocore_session(self.profile, self._config_file))
-                core.register("after-call", self._count_retries, unique_id="awsaudit-retry-count")
                 # The clients botocore makes for itself (AssumeRole, SSO) wait and retry as configured too.
                 core.set_default_client_config(self._config)
                 region = core.get_config_variable("region") or DEFAULT_REGION
+                if self.role_arn:
+                    core = self._assuming_role(core, region)
+                core.register("after-call", self._count_retries, unique_id="awsaudit-retry-count")
                 self._session = boto3.Session(botocore_session=core, region_name=region)
             return self._session
+
+    def _assuming_role(self, source: botocore.session.Session, region: str) -> botocore.session.Session:
+        """A guarded session of the same profile (its region, endpoint and settings) whose credentials come from
+        assuming `role_arn` with the profile's own, refreshed by botocore as a role_arn profile's are."""
+        fetcher = AssumeRoleCredentialFetcher(source.create_client, source.get_credentials(), self.role_arn,
+                                              extra_args={"RoleSessionName": "awsaudit"})
+        core = guard.guard(_botocore_session(self.profile, self._config_file))
+        core.set_default_client_config(self._config)
+        core.set_config_variable("region", region)
+        # First in the chain: the profile's own credentials are the source, never the member's.
+        resolver = core.get_component("credential_provider")
+        resolver.insert_before(resolver.providers[0].METHOD, _AssumedRole(fetcher))
+        return core
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A client for the account (in the profile's region by default); credential calls (sts:AssumeRole...) are

@@ -15,11 +15,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
-from awsaudit import accounts, guard, thresholds
+from awsaudit import accounts, discovery, guard, thresholds
 from awsaudit.accounts import Account
 from awsaudit.secrecy import quiet_aws_debug_logs
 from awsaudit.twins import Twin, TwinError, load_all
@@ -89,7 +89,7 @@ def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
 
 def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     given = config.getoption("account")
-    requested = accounts.split_requested(given)
+    organizations, requested = discovery.split(accounts.split_requested(given))
     settings = accounts.client_config(audit.thresholds)
     if audit.offline:
         try:
@@ -102,25 +102,48 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     else:
         available = accounts.available_profiles()
     pins = _pins(config, available)
+    for source in organizations:
+        if source not in available:
+            what = "twin" if audit.offline else "profile"
+            raise pytest.UsageError(f"--account {discovery.PREFIX}{source}: no such {what}; available: "
+                                    f"{_listing(available)}")
 
-    def open_account(name: str, profile: str | None, config_file: Path | None = None) -> Account:
-        return Account(name, profile, config_file, settings, pins.get(name))
+    def open_account(name: str, profile: str | None, config_file: Path | None = None, **more: Any) -> Account:
+        return Account(name, profile, config_file, settings, more.pop("expected_id", pins.get(name)), **more)
 
+    if given and not requested and not organizations:
+        _select(requested, available, "profiles")  # says no names were given
     if audit.offline:
-        names = _select(requested, available, "twins") if given else available
-        return _open_twins([twins[name] for name in names], audit, open_account)
-    if given:
-        return [open_account(name, name) for name in _select(requested, available, "profiles")]
+        names = _select(requested, available, "twins") if requested else [] if organizations else available
+        # An organization's members are other twins: all are served when one is asked for.
+        served = list(twins.values()) if organizations else [twins[name] for name in names]
+        config_file = _serve_twins(served, audit)
+        chosen = [open_account(name, name, config_file) for name in names]
+    else:
+        config_file = None
+        chosen = [open_account(name, name) for name in _select(requested, available, "profiles")] if requested \
+            else [] if organizations else [_default_account(available, open_account)]
+    role = str(config.getini("org_role")).strip() or discovery.DEFAULT_ROLE
+    for source in organizations:
+        chosen += discovery.members(open_account(source, source, config_file), role,
+                                    lambda *args, **kw: open_account(*args, config_file=config_file, **kw))
+    unique: dict[str, Account] = {}
+    for account in chosen:
+        unique.setdefault(account.name, account)
+    return list(unique.values())
+
+
+def _default_account(available: list[str], open_account: OpenAccount) -> Account:
     chosen = os.environ.get("AWS_PROFILE")
     if chosen and chosen not in available:
         raise pytest.UsageError(f"AWS_PROFILE={chosen}: no such profile; available profiles: {_listing(available)}")
     name = chosen or "default"
     # No default profile: botocore's default chain (environment, instance role) supplies the credentials.
-    return [open_account(name, name if name in available else None)]
+    return open_account(name, name if name in available else None)
 
 
-def _open_twins(twins: list[Twin], audit: Audit, open_account: OpenAccount) -> list[Account]:
-    """Serve the twins with moto for the run, each behind a role profile of a config file of its own."""
+def _serve_twins(twins: list[Twin], audit: Audit) -> Path:
+    """Serve the twins with moto for the run, each behind a role profile of a config file of their own."""
     from awsaudit import offline  # moto is imported only by runs that use it
 
     workdir = Path(audit.cleanup.enter_context(tempfile.TemporaryDirectory(prefix="awsaudit-")))
@@ -129,7 +152,7 @@ def _open_twins(twins: list[Twin], audit: Audit, open_account: OpenAccount) -> l
         audit.cleanup.enter_context(offline.emulate(twins))
     except TwinError as exc:
         raise pytest.UsageError(f"offline twin: {exc}") from None
-    return [open_account(twin.name, twin.name, config_file) for twin in twins]
+    return config_file
 
 
 @contextlib.contextmanager

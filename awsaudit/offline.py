@@ -42,6 +42,7 @@ from moto.iam.exceptions import IAMException
 from moto.iam.models import AccessKeyLastUsed, AccountSummary, AWSManagedPolicy, IAMBackend, iam_backends
 from moto.iam.responses import IamResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.organizations.models import organizations_backends
 from moto.sts.models import sts_backends
 
 from awsaudit.credential_report import ROOT_USER
@@ -370,6 +371,27 @@ def _create(twin: Twin, endpoint_url: str | None) -> None:
         device.user = _RootIdentity(f"arn:aws:iam::{twin.account_id}:root", twin.account_id, twin.root.created)
 
 
+def _join_organizations(twins: list[Twin]) -> None:
+    """Make each organization's member twins (and suspended accounts) its accounts, under their own account ids:
+    moto would create members with random ids, which no twin has."""
+    by_name = {twin.name: twin for twin in twins}
+    for twin in twins:
+        if twin.organization is None:
+            continue
+        backend = organizations_backends[twin.account_id][_PARTITION]
+        for number, name in enumerate((*twin.organization.members, *twin.organization.suspended), start=1):
+            member = by_name.get(name)
+            if member is None and name in twin.organization.members:
+                raise TwinError(f"twin {twin.name}: organization member {name!r} is not a twin")
+            backend.create_account(AccountName=name, Email=f"{name}@example.com")
+            account = backend.accounts[-1]
+            organizations_backends.master_accounts.pop(account.id, None)
+            account.id = member.account_id if member else f"{990000000000 + number:012d}"
+            organizations_backends.master_accounts[account.id] = (twin.account_id, _PARTITION)
+            if member is None:
+                account.status = account.state = "SUSPENDED"
+
+
 @contextlib.contextmanager
 def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None]:
     """Serve the twins: in-process by default, or through the moto server at `endpoint_url` (same process)."""
@@ -384,4 +406,5 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
         stack.enter_context(emulation.patches())
         for twin in twins:
             _seed(twin, endpoint_url)
+        _join_organizations(twins)
         yield

@@ -16,6 +16,7 @@ import pytest
 from awsaudit import parallel, thresholds, waivers
 from awsaudit.accounts import Account
 from awsaudit.audit import AUDIT, Audit
+from awsaudit.discovery import DEFAULT_ROLE
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
 from awsaudit.prefetch import Prefetch
@@ -33,13 +34,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("awsaudit", "AWS compliance audit")
     group.addoption("--account", action="append", default=[], metavar="NAME",
                     help="AWS profile to audit; repeat or comma-separate, 'all' for every profile, shell globs "
-                         "('prod-*') allowed. Default: AWS_PROFILE, else the default profile.")
+                         "('prod-*') allowed, 'org:<profile>' for every ACTIVE account of the organization the "
+                         "profile can list. Default: AWS_PROFILE, else the default profile.")
     group.addoption("--offline", action="store_true",
                     help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
     add_options(group)
     thresholds.register(parser)
     parser.addini("waivers", "awsaudit: TOML file of accepted exceptions (path relative to pytest.ini); empty for "
                   "none", default="")
+    parser.addini("org_role", "awsaudit: the role `--account org:<profile>` assumes in each member account "
+                  f"(default {DEFAULT_ROLE}; use a read-only audit role)", default=DEFAULT_ROLE)
     parser.addini("account_ids", "awsaudit: `profile = 123456789012` lines; a profile that signs in to another "
                   "account is not audited", type="linelist", default=[])
 

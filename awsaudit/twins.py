@@ -72,9 +72,12 @@ class ServerCertificate:
 
 @dataclass(frozen=True)
 class Organization:
-    """The twin is the management account of an organization, with these centralized root access features."""
+    """The twin is the management account of an organization, with these centralized root access features, these
+    member twins, and suspended member accounts (listed by name only)."""
 
     root_access_features: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    suspended: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,8 +257,9 @@ def load(path: Path, now: datetime) -> Twin:
     organization = None
     if "organization" in top.table:
         org = top.child(top.table["organization"], "organization")
-        org.check_keys({"root_access_features"})
-        organization = Organization(tuple(_strings(org, "root_access_features")))
+        org.check_keys({"root_access_features", "members", "suspended"})
+        organization = Organization(tuple(_strings(org, "root_access_features")), tuple(_strings(org, "members")),
+                                    tuple(_strings(org, "suspended")))
     seed = []
     for index, entry in enumerate(top.get("seed", list, [])):
         call = top.child(entry, f"seed[{index}]")

@@ -52,7 +52,7 @@ class AuditRun:
                 for case in ET.parse(self.junit).iter("testcase")}
 
     def messages(self, tag: str) -> dict[str, str]:
-        """Test id -> the message of its `failure` or `error` element."""
+        """Test id -> the message of its `failure`, `error` or `skipped` element."""
         return {case.get("name"): child.get("message", "") + (child.text or "")
                 for case in ET.parse(self.junit).iter("testcase") for child in case if child.tag == tag}
 

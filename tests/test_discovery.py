@@ -1,0 +1,99 @@
+"""`--account org:<profile>`: an organization's ACTIVE accounts become the audited accounts, each by assuming a role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from awsaudit import discovery
+from awsaudit.accounts import Identity
+from awsaudit.errors import SourceError
+from conftest import run_audit
+
+
+class Source:
+    """The profile that lists the organization: its identity and the accounts AWS returned."""
+
+    profile = "mgmt"
+
+    def __init__(self, listed: list[dict[str, str]] | Exception, arn: str = "arn:aws:iam::999999999999:user/a") -> None:
+        self.identity = Identity("999999999999", arn, None)
+        self._listed = listed
+
+    def fetch(self, service: str, source: str, loader: Any) -> Any:
+        if isinstance(self._listed, Exception):
+            raise self._listed
+        return self._listed
+
+
+def opened(name: str, profile: str, **more: Any) -> dict[str, Any]:
+    return {"name": name, "profile": profile, **more}
+
+
+def account(id: str, name: str) -> dict[str, str]:
+    return {"Id": id, "Name": name, "State": "ACTIVE"}
+
+
+def test_members_are_named_readably_and_reached_through_the_role() -> None:
+    found = discovery.members(Source([account("222222222222", "Payments Prod"), account("999999999999", "Mgmt")]),
+                              "AuditRole", opened)
+    assert found == [
+        {"name": "Payments-Prod", "profile": "mgmt", "expected_id": "222222222222",
+         "role_arn": "arn:aws:iam::222222222222:role/AuditRole"},
+        # The profile's own account is audited through the profile, not through a role into itself.
+        {"name": "Mgmt", "profile": "mgmt", "expected_id": "999999999999", "role_arn": None},
+    ]
+
+
+def test_names_that_would_read_the_same_fall_back_to_account_ids() -> None:
+    found = discovery.members(Source([account("111111111111", "dev"), account("222222222222", "dev"),
+                                      account("333333333333", "***")]), "R", opened)
+    assert [a["name"] for a in found] == ["111111111111", "222222222222", "333333333333"]
+
+
+def test_the_role_is_in_the_callers_partition() -> None:
+    found = discovery.members(Source([account("222222222222", "x")], "arn:aws-us-gov:iam::999999999999:user/a"),
+                              "R", opened)
+    assert found[0]["role_arn"] == "arn:aws-us-gov:iam::222222222222:role/R"
+
+
+def test_a_listing_that_fails_is_a_usage_error_naming_the_cause() -> None:
+    denied = SourceError("mgmt: accounts of the organization: organizations:ListAccounts was denied (AccessDenied)")
+    with pytest.raises(pytest.UsageError, match=r"^--account org:mgmt: mgmt: accounts of the organization: "
+                                                r"organizations:ListAccounts was denied"):
+        discovery.members(Source(denied), "R", opened)
+
+
+def test_an_organization_with_no_active_account_is_a_usage_error() -> None:
+    with pytest.raises(pytest.UsageError, match="lists no ACTIVE account"):
+        discovery.members(Source([]), "R", opened)
+
+
+@pytest.fixture(scope="module")
+def org_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return run_audit(tmp_path_factory.mktemp("org"), "--offline", "--account", "org:organization-management",
+                     "-k", "ROOT-7 or ROOT-5")
+
+
+def test_org_expands_to_the_active_member_twins_and_the_management_account(org_run: Any) -> None:
+    ids = {props["account"]: props["account_id"] for props in org_run.properties.values()}
+    # moto names the management account "master"; the suspended member is listed but not audited.
+    assert ids == {"compliant": "111111111111", "no-root-password": "777777777777", "master": "999999999999"}, \
+        org_run.output
+
+
+def test_members_are_judged_as_members(org_run: Any) -> None:
+    verdicts = org_run.verdicts
+    assert verdicts["test_centralized_root_access_enabled[master]"] == "passed"
+    assert verdicts["test_centralized_root_access_enabled[compliant]"] == "not applicable"
+    skipped = org_run.messages("skipped")["test_centralized_root_access_enabled[compliant]"]
+    assert "a member account: centralized root access is enabled from the management account 999999999999" in skipped
+
+
+def test_an_unknown_org_profile_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "--account", "org:nosuch")
+    assert run.returncode == 4
+    assert "--account org:nosuch: no such twin; available: " in run.output
+    assert "Traceback" not in run.output
