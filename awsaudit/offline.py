@@ -7,7 +7,7 @@ emulation fills in from the twins:
   hard-codes the root flags to 0. Both come from each twin's `[root]` table, with a root virtual MFA device where the
   twin has one.
 - moto stamps credentials with the time they were made and reports fixed server certificate expiry dates; the twin's
-  dates replace them.
+  dates replace them. It returns GetAccountAuthorizationDetails in one page; the emulation pages it as AWS does.
 - moto loads no AWS managed policies unless asked to load them all (slow); a twin gets those it names.
 - moto has no iam:ListOrganizationsFeatures and no IAM Access Analyzer; both answer from the twin, in-process and
   through a moto server running in this process. EC2's DescribeRegions answers as in a commercial account: moto's
@@ -144,6 +144,7 @@ class Emulation:
         real_summary = AccountSummary.summary_map.fget
         real_response = IamResponse.get_credential_report
         real_server_certificates = IamResponse.list_server_certificates
+        real_details = IamResponse.get_account_authorization_details
         real_dispatch = DomainDispatcherApplication.__call__
 
         def get_credential_report(backend: IAMBackend) -> str:
@@ -190,6 +191,19 @@ class Emulation:
             start_response("200 OK", [("Content-Type", answer[0])])
             return [answer[1]]
 
+        def get_account_authorization_details(response: IamResponse) -> Any:
+            """In pages of MaxItems (AWS's default 100), as AWS answers; moto returns everything at once."""
+            answer = real_details(response)
+            keys = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+            entries = [(key, entry) for key in keys for entry in answer.result[key]]
+            start, size = int(response._get_param("Marker") or 0), int(response._get_param("MaxItems") or 100)
+            page = entries[start:start + size]
+            answer.result.update({key: [entry for k, entry in page if k == key] for key in keys})
+            answer.result["IsTruncated"] = start + size < len(entries)
+            if answer.result["IsTruncated"]:
+                answer.result["Marker"] = str(start + size)
+            return answer
+
         def list_organizations_features(response: IamResponse) -> Any:
             twin = twins.get(response.current_account)
             if twin is None or twin.organization is None:
@@ -201,6 +215,8 @@ class Emulation:
                 mock.patch.object(AccountSummary, "summary_map", property(summary_map)), \
                 mock.patch.object(IamResponse, "get_credential_report", get_credential_report_response), \
                 mock.patch.object(IamResponse, "list_server_certificates", list_server_certificates), \
+                mock.patch.object(IamResponse, "get_account_authorization_details",
+                                  get_account_authorization_details), \
                 mock.patch.object(DomainDispatcherApplication, "__call__", dispatch), \
                 mock.patch.object(IamResponse, "list_organizations_features", list_organizations_features,
                                   create=True):

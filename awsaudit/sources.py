@@ -17,6 +17,9 @@ from awsaudit.errors import SourceError
 ROOT_FLAGS = ("AccountAccessKeysPresent", "AccountMFAEnabled", "AccountSigningCertificatesPresent")
 
 
+# The largest page IAM's list calls return: requests grow with the data only by pages of a thousand.
+PAGE = {"PageSize": 1000}
+
 # Each source's (service, name) in the account's cache.
 CREDENTIAL_REPORT = ("iam", "credential report")
 ACCOUNT_SUMMARY = ("iam", "account summary")
@@ -41,7 +44,7 @@ def account_summary(account: Account) -> dict[str, int]:
 
 
 def _assigned_virtual_mfa(iam: Any) -> list[dict[str, Any]]:
-    pages = iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Assigned")
+    pages = iam.get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Assigned", PaginationConfig=PAGE)
     return [device for page in pages for device in page.get("VirtualMFADevices", [])]
 
 
@@ -85,7 +88,7 @@ def authorization_details(account: Account) -> authorization.AuthorizationDetail
 
 
 def _server_certificates(iam: Any) -> list[dict[str, Any]]:
-    pages = iam.get_paginator("list_server_certificates").paginate()
+    pages = iam.get_paginator("list_server_certificates").paginate(PaginationConfig=PAGE)
     return [cert for page in pages for cert in page.get("ServerCertificateMetadataList", [])]
 
 
