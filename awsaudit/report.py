@@ -26,7 +26,7 @@ from pytest_html.basereport import BaseReport
 from pytest_metadata.plugin import metadata_key
 
 from awsaudit.accounts import IDENTITY, Account
-from awsaudit import framework_view
+from awsaudit import framework_view, summary_page
 from awsaudit.catalog import controls_in
 from awsaudit.controls import control_of
 from awsaudit.evidence import evidence_of, to_html
@@ -258,10 +258,19 @@ class AuditReport:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self) -> None:
-        """While the report is written, a second Ctrl-C or SIGTERM must not leave it half-done."""
+        """While the reports are written, a second Ctrl-C or SIGTERM must not leave them half-done."""
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)
+        if self.reserved is not None and self.verdicts:
+            self._write_summary_page(self.reserved)
+
+    def _write_summary_page(self, report: Path) -> None:
+        page = reserve(report.with_name(f"{report.stem}-summary{report.suffix}"))
+        head, rows = self._account_rows()
+        css = Path(__file__).with_name("report.css").read_text(encoding="utf-8")
+        _replace(page, summary_page.render(self.started, report, self._incomplete(), rows, head,
+                                           list(self.verdicts.values()), css))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         tallies = self._tallies()
@@ -317,16 +326,20 @@ class AuditReport:
         ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>' for key, _, _, source in _COLUMNS]
         cells[:] = [cells[0], *ours, *cells[1:]]
 
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
-                                    session: pytest.Session) -> None:
+    def _account_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The per-account table: its head and one row per account."""
+        head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated",
+                *(_PLURAL[v].capitalize() for v in VERDICTS)]
         rows = []
         for account, counts in self._tallies().items():
             ident = self.identities.get(account, {})
-            cells = [account, *(ident.get(k, "") for k in _IDENTITY), *(str(counts[v]) for v in VERDICTS)]
-            rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-        head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated",
-                *(_PLURAL[v].capitalize() for v in VERDICTS)]
+            rows.append([account, *(ident.get(k, "") for k in _IDENTITY), *(str(counts[v]) for v in VERDICTS)])
+        return head, rows
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        head, rows = self._account_rows()
         incomplete = self._incomplete()
         if incomplete:
             prefix.append(f'<p class="awsaudit-incomplete">{escape(incomplete)}</p>')
@@ -334,26 +347,27 @@ class AuditReport:
             f"<h2>Audit</h2><p>Started {escape(self.started.isoformat())}. "
             "Each row below opens to its evidence and remediation.</p>"
             '<table class="awsaudit-accounts"><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
-            + "".join(rows) + "</table>"
+            + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+            + "</table>"
         )
         if self.framework is not None:
             prefix.append(framework_view.to_html(self.framework, self._framework_rows(), list(self._tallies())))
 
+def _replace(path: Path, rendered: str) -> None:
+    """Write to a temporary file and rename it into place: a run killed while writing leaves the earlier state (the
+    empty reserved file), never half a page."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(rendered, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
 
 def _write_atomically(html: BaseReport) -> None:
-    """Make pytest-html write its report to a temporary file and rename it into place: a run killed while writing
-    leaves the earlier state (the empty reserved file), never half a report."""
+    """Make pytest-html write its report through `_replace`."""
     path: Path = html._report_path
-
-    def write(rendered: str) -> None:
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            partial.write_text(rendered, encoding="utf-8")
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-
-    html._write_report = write  # type: ignore[method-assign]
+    html._write_report = lambda rendered: _replace(path, rendered)  # type: ignore[method-assign]
 
 
 def _account_of(item: pytest.Item) -> Account | None:

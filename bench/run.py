@@ -124,6 +124,7 @@ class Row:
     root_requests: float | None
     report_mb: float
     open_seconds: float | None
+    summary_open_seconds: float | None
     exit_code: int
 
 
@@ -184,18 +185,21 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
             sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
         size = report.stat().st_size / 1e6 if report.exists() else 0.0
         opened = open_time(report) if report.exists() else None
-    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, code)
+        summary = report.with_name(f"{report.stem}-summary.html")
+        summary_opened = open_time(summary) if summary.exists() else None
+    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, summary_opened, code)
 
 
 def table(rows: list[Row]) -> str:
     head = ("accounts", "users/account", "wall (s)", "peak memory (MB)", "API requests/account",
-            "root controls alone", "report (MB)", "report opens (s)", "exit")
+            "root controls alone", "report (MB)", "report opens (s)", "summary page opens (s)", "exit")
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for r in rows:
         lines.append("| " + " | ".join([
             str(r.accounts), f"{r.users:,}", f"{r.wall:.1f}", f"{r.peak_mb:.0f}", f"{r.requests_per_account:.1f}",
             "" if r.root_requests is None else str(r.root_requests), f"{r.report_mb:.2f}",
-            "n/a" if r.open_seconds is None else f"{r.open_seconds:.2f}", str(r.exit_code)]) + " |")
+            *("n/a" if t is None else f"{t:.2f}" for t in (r.open_seconds, r.summary_open_seconds)),
+            str(r.exit_code)]) + " |")
     return "\n".join(lines)
 
 

@@ -121,3 +121,14 @@ def test_not_applicable_rows_say_so_once(offline_audit: AuditRun) -> None:
     assert "<b>Verdict:</b> not applicable: the credential report shows no root password" in opened
     assert "not applicable: not applicable" not in opened
     assert "awsaudit/controls.py" not in row["log"]
+
+
+def test_a_static_summary_page_lists_accounts_and_every_failure(offline_audit: AuditRun) -> None:
+    """It opens at once for any number of accounts: no script, the account table, each failure, a link to the rest."""
+    page = offline_audit.report.with_name("report-summary.html").read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert "<tr><td>noncompliant</td><td>222222222222</td><td>noncompliant-example</td>" in page
+    failures = sum(1 for verdict in offline_audit.verdicts.values() if verdict in ("failed", "error"))
+    assert f"<h2>Failures and errors ({failures})</h2>" in page
+    assert "<li><b>noncompliant</b> FAILED ROOT-5 Root user has MFA enabled: root user MFA is not enabled" in page
+    assert '<a href="report.html">' in page
