@@ -41,7 +41,10 @@ from awsaudit.twins import Call, Credential, RootState, ServerCertificate, Twin,
 
 DEFAULT_ROWS = ((1, 50), (10, 50), (100, 50), (1, 10_000))
 # The audit runs in its own process; this prints its peak resident memory (kB) as its last line.
-LAUNCHER = ("import resource, sys, pytest; code = pytest.main(sys.argv[1:]); "
+# With AWSAUDIT_BENCH_PROFILE=<file>, the audit runs under cProfile and writes its stats there.
+LAUNCHER = ("import cProfile, os, resource, sys, pytest; out = os.environ.get('AWSAUDIT_BENCH_PROFILE'); "
+            "profile = cProfile.Profile() if out else None; profile and profile.enable(); "
+            "code = pytest.main(sys.argv[1:]); profile and (profile.disable(), profile.dump_stats(out)); "
             "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
 
 
@@ -81,6 +84,11 @@ class RequestCounter:
 
     def __init__(self) -> None:
         self.actions: Counter[str] = Counter()
+        self.busy = 0.0  # seconds the server spent answering
+
+    def clear(self) -> None:
+        self.actions.clear()
+        self.busy = 0.0
 
     @contextlib.contextmanager
     def counting(self) -> Iterator[None]:
@@ -90,7 +98,11 @@ class RequestCounter:
         def call(app: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
             target = environ.get("HTTP_X_AMZ_TARGET") or environ.get("QUERY_STRING", "") or environ.get("PATH_INFO")
             counter.actions[_action(environ, target)] += 1
-            return real(app, environ, start_response)
+            started = time.perf_counter()
+            try:
+                return list(real(app, environ, start_response))
+            finally:
+                counter.busy += time.perf_counter() - started
 
         DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
         try:
@@ -125,6 +137,7 @@ class Row:
     report_mb: float
     open_seconds: float | None
     summary_open_seconds: float | None
+    server_busy: float
     exit_code: int
 
 
@@ -175,28 +188,29 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
         names = [twin.name for twin in seeded]
         root_requests = None
         if accounts == 1:  # the six root controls alone, for their own target
-            counter.actions.clear()
+            counter.clear()
             audit(workdir, env, names, "-k", "ROOT-1 or ROOT-2 or ROOT-3 or ROOT-4 or ROOT-5 or ROOT-6", *extra)
             root_requests = sum(counter.actions.values())
-        counter.actions.clear()
+        counter.clear()
         code, wall, peak, report = audit(workdir, env, names, *extra)
-        requests = sum(counter.actions.values()) / accounts
+        requests, busy = sum(counter.actions.values()) / accounts, counter.busy
         if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
             sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
         size = report.stat().st_size / 1e6 if report.exists() else 0.0
         opened = open_time(report) if report.exists() else None
         summary = report.with_name(f"{report.stem}-summary.html")
         summary_opened = open_time(summary) if summary.exists() else None
-    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, summary_opened, code)
+    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, summary_opened, busy, code)
 
 
 def table(rows: list[Row]) -> str:
-    head = ("accounts", "users/account", "wall (s)", "peak memory (MB)", "API requests/account",
+    head = ("accounts", "users/account", "wall (s)", "moto server busy (s)", "peak memory (MB)", "API requests/account",
             "root controls alone", "report (MB)", "report opens (s)", "summary page opens (s)", "exit")
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for r in rows:
         lines.append("| " + " | ".join([
-            str(r.accounts), f"{r.users:,}", f"{r.wall:.1f}", f"{r.peak_mb:.0f}", f"{r.requests_per_account:.1f}",
+            str(r.accounts), f"{r.users:,}", f"{r.wall:.1f}", f"{r.server_busy:.1f}", f"{r.peak_mb:.0f}",
+            f"{r.requests_per_account:.1f}",
             "" if r.root_requests is None else str(r.root_requests), f"{r.report_mb:.2f}",
             *("n/a" if t is None else f"{t:.2f}" for t in (r.open_seconds, r.summary_open_seconds)),
             str(r.exit_code)]) + " |")
