@@ -166,7 +166,7 @@ class Account:
         self._config = config or client_config(thresholds.defaults())
         self._lock = threading.RLock()
         self._session: boto3.Session | None = None
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: dict[str, Any] = {}
         # One lock per source, so an account's sources are read concurrently yet each only once.
         self._source_locks: dict[tuple[str, str], threading.Lock] = {}
         self._fetched: dict[tuple[str, str], tuple[bool, Any]] = {}
@@ -206,13 +206,25 @@ class Account:
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A client for the account (in the profile's region by default); credential calls (sts:AssumeRole...) are
-        botocore's alone, never a control's."""
+        botocore's alone, never a control's. A client for another region is made afresh and not kept: an account's
+        regions are each read once, and a hundred accounts' regional clients would hold a gigabyte."""
         with self._lock:
-            if (service, region) not in self._clients:
-                client = self.session.client(service, config=self._config, region_name=region)
-                guard.refuse_credential_calls(client)
-                self._clients[service, region] = client
-            return self._clients[service, region]
+            if region is not None:
+                return self._new_client(service, region)
+            if service not in self._clients:
+                self._clients[service] = self._new_client(service, None)
+            return self._clients[service]
+
+    def _new_client(self, service: str, region: str | None) -> Any:
+        client = self.session.client(service, config=self._config, region_name=region)
+        guard.refuse_credential_calls(client)
+        return client
+
+    def release(self) -> None:
+        """Drop the account's session and clients once its controls have run; what was read stays."""
+        with self._lock:
+            self._clients.clear()
+            self._session = None
 
     def fetch(self, service: str, source: str, loader: Callable[[Any], T], region: str | None = None) -> T:
         """`loader(client)` once per run for each (service, source); later calls get its value or the same error.

@@ -92,12 +92,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any | None:
     return parallel.make_scheduler(config, log)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item) -> None:
+def _audited(item: pytest.Item | None) -> Account | None:
     callspec = getattr(item, "callspec", None)
     audited = callspec.params.get("account") if callspec else None
-    if isinstance(audited, Account) and PREFETCH in item.config.stash:
+    return audited if isinstance(audited, Account) else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    audited = _audited(item)
+    if audited is not None and PREFETCH in item.config.stash:
         item.config.stash[PREFETCH].start(audited)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Controls run account by account: when an account's last one is done, its clients are let go."""
+    audited = _audited(item)
+    if audited is not None and _audited(nextitem) is not audited:
+        audited.release()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

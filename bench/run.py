@@ -41,11 +41,13 @@ from awsaudit.twins import Call, Credential, RootState, ServerCertificate, Twin,
 
 DEFAULT_ROWS = ((1, 50), (10, 50), (100, 50), (1, 10_000))
 # The audit runs in its own process; this prints its peak resident memory (kB) as its last line.
-# With AWSAUDIT_BENCH_PROFILE=<file>, the audit runs under cProfile and writes its stats there.
+# With AWSAUDIT_BENCH_PROFILE=<file>, the audit runs under cProfile and writes its stats there. The peak memory is
+# the largest of the audit's process and its xdist workers.
 LAUNCHER = ("import cProfile, os, resource, sys, pytest; out = os.environ.get('AWSAUDIT_BENCH_PROFILE'); "
             "profile = cProfile.Profile() if out else None; profile and profile.enable(); "
             "code = pytest.main(sys.argv[1:]); profile and (profile.disable(), profile.dump_stats(out)); "
-            "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+            "print('peak-rss-kb', max(resource.getrusage(who).ru_maxrss for who in "
+            "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))); sys.exit(code)")
 
 
 def users(count: int, now: datetime) -> tuple[User, ...]:
