@@ -132,9 +132,11 @@ def _botocore_session(profile: str | None, config_file: Path | None) -> botocore
     session = botocore.session.Session()
     session.register_component("data_loader", _shared_loader())
     if config_file is not None:
-        # Offline twins: their own config file, and no credentials file, so no real profile can leak in.
+        # Offline twins: their own config file, no credentials file and no AWS_ENDPOINT_URL*, so no real profile or
+        # endpoint can leak in.
         session.set_config_variable("config_file", str(config_file))
         session.set_config_variable("credentials_file", str(config_file.with_suffix(".none")))
+        session.set_config_variable("ignore_configured_endpoint_urls", True)
     if profile is not None:
         session.set_config_variable("profile", profile)
     return session
@@ -246,7 +248,9 @@ class Account:
                 except (ClientError, BotoCoreError) as exc:
                     # IAM actions use the service's signing name (elbv2 -> elasticloadbalancing).
                     prefix = client.meta.service_model.signing_name if client is not None else service
-                    self._fetched[key] = (False, f"{source}: {describe_aws_error(exc, prefix)}")
+                    hint = (f" (role {self.role_arn}: it must exist in the account and trust the profile's identity)"
+                            if self.role_arn and getattr(exc, "operation_name", "") == "AssumeRole" else "")
+                    self._fetched[key] = (False, f"{source}: {describe_aws_error(exc, prefix)}{hint}")
                 except Exception as exc:  # a loader's bug: every control that needs it says so, in one line
                     self._fetched[key] = (False, f"{source}: could not be read ({type(exc).__name__}: {exc})")
                 self._retries[key] = self._thread_retries() - retried_before
@@ -279,8 +283,10 @@ class Account:
     def _resolve_identity(self, sts: Any) -> Identity:
         caller = sts.get_caller_identity()
         if self.expected_id and caller["Account"] != self.expected_id:
-            raise SourceError(f"profile {self.profile} signs in to account {caller['Account']}, but account_ids "
-                              f"pins {self.name} to {self.expected_id}: not auditing the wrong account")
+            pinned = (f"the organization lists {self.name} as {self.expected_id}" if self.role_arn
+                      else f"account_ids pins {self.name} to {self.expected_id}")
+            raise SourceError(f"profile {self.profile}{' with role ' + self.role_arn if self.role_arn else ''} signs "
+                              f"in to account {caller['Account']}, but {pinned}: not auditing the wrong account")
         try:
             aliases = self.client("iam").list_account_aliases().get("AccountAliases", [])
         except ClientError as exc:

@@ -115,8 +115,9 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
         _select(requested, available, "profiles")  # says no names were given
     if audit.offline:
         names = _select(requested, available, "twins") if requested else [] if organizations else available
-        # An organization's members are other twins: all are served when one is asked for.
-        served = list(twins.values()) if organizations else [twins[name] for name in names]
+        # An organization's members are other twins: all are served when an organization is.
+        has_members = organizations or any(twins[name].organization for name in names)
+        served = list(twins.values()) if has_members else [twins[name] for name in names]
         config_file = _serve_twins(served, audit)
         chosen = [open_account(name, name, config_file) for name in names]
     else:
@@ -127,10 +128,24 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     for source in organizations:
         chosen += discovery.members(open_account(source, source, config_file), role,
                                     lambda *args, **kw: open_account(*args, config_file=config_file, **kw))
-    unique: dict[str, Account] = {}
+    return _once_each(chosen)
+
+
+def _once_each(chosen: list[Account]) -> list[Account]:
+    """Each account once, however many names reach it (`mgmt` and `org:mgmt` both reach mgmt's own account); two
+    accounts that would share a name (two organizations' "Audit") are told apart by account id."""
+    seen: set[tuple[str | None, str | None]] = set()
+    names: set[str] = set()
+    unique = []
     for account in chosen:
-        unique.setdefault(account.name, account)
-    return list(unique.values())
+        if (account.profile, account.role_arn) in seen:
+            continue
+        seen.add((account.profile, account.role_arn))
+        if account.name in names:
+            account.name = account.expected_id or f"{account.name}-{len(unique)}"
+        names.add(account.name)
+        unique.append(account)
+    return unique
 
 
 def _default_account(available: list[str], open_account: OpenAccount) -> Account:

@@ -50,7 +50,10 @@ def rows(framework: Framework, controls: list[Control], accounts: list[str],
         found = {}
         for account in accounts:
             seen = {v for meta in mapped for v in verdicts.get((meta.id, account), [])}
-            found[account] = next((v for v in _WORST_FIRST if v in seen), "")
+            worst = next((v for v in _WORST_FIRST if v in seen), "")
+            unrun = any((meta.id, account) not in verdicts for meta in mapped)
+            # A requirement is only as judged as its least-run control: a pass with a control left out is not one.
+            found[account] = worst if worst in ("failed", "error") or not (unrun and worst) else "not all run"
         out.append(Row(requirement, mapped, found))
     return out
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 from unittest import mock
 
 import boto3
@@ -185,7 +186,7 @@ class Emulation:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(body)  # put back for moto
-            answer = self.answer(environ.get("HTTP_AUTHORIZATION", ""), body)
+            answer = self.answer(environ.get("HTTP_AUTHORIZATION", ""), body, environ.get("PATH_INFO", ""))
             if answer is None:
                 return real_dispatch(app, environ, start_response)
             start_response("200 OK", [("Content-Type", answer[0])])
@@ -222,7 +223,7 @@ class Emulation:
                                   create=True):
             yield
 
-    def answer(self, authorization: str, body: bytes | str) -> tuple[str, bytes] | None:
+    def answer(self, authorization: str, body: bytes | str, path: str) -> tuple[str, bytes] | None:
         """The emulation's own answer to a request (content type, body), or None to leave it to moto:
         IAM Access Analyzer's ListAnalyzers from the twin, and EC2's DescribeRegions as a commercial account sees
         it (the regions enabled by default; moto lists every partition's and the opt-in ones)."""
@@ -237,7 +238,7 @@ class Emulation:
             return "text/xml", (f'<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
                                 f"<requestId>awsaudit-offline</requestId><regionInfo>{items}</regionInfo>"
                                 "</DescribeRegionsResponse>").encode()
-        if service != "access-analyzer":
+        if service != "access-analyzer" or not path.rstrip("/").endswith("/analyzer"):  # ListAnalyzers only
             return None
         account_id = _key_account(access_key)
         twin = self.twins.get(account_id or "")
@@ -250,7 +251,8 @@ class Emulation:
     def in_process(self, request: Any, **_: Any) -> AWSResponse | None:
         """A botocore before-send handler: the emulation's answers without a server."""
         auth = request.headers.get("Authorization", b"")
-        answer = self.answer(auth.decode() if isinstance(auth, bytes) else auth, request.body or b"")
+        answer = self.answer(auth.decode() if isinstance(auth, bytes) else auth, request.body or b"",
+                             urlsplit(request.url).path)
         if answer is None:
             return None
         return AWSResponse(request.url, 200, {"Content-Type": answer[0]}, _Raw(answer[1]))
@@ -265,9 +267,10 @@ class _Raw(io.BytesIO):
 
 def _key_account(access_key_id: str) -> str | None:
     """The account of the role session whose access key signed a request."""
-    for backends in sts_backends.values():
-        for backend in backends.values():
-            for role in backend.assumed_roles:
+    # Snapshots: other threads add accounts and regions while this looks (moto's own lookup does the same).
+    for backends in list(sts_backends.values()):
+        for backend in list(backends.values()):
+            for role in list(backend.assumed_roles):
                 if role.access_key_id == access_key_id:
                     return role.account_id
     return None
@@ -415,7 +418,7 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
     with contextlib.ExitStack() as stack:
         if endpoint_url is None:
             stack.enter_context(mock_aws())
-            for event in ("before-send.accessanalyzer", "before-send.ec2.DescribeRegions"):
+            for event in ("before-send.accessanalyzer.ListAnalyzers", "before-send.ec2.DescribeRegions"):
                 handler = (event, emulation.in_process)
                 botocore.handlers.BUILTIN_HANDLERS.insert(0, handler)  # before moto's own
                 stack.callback(botocore.handlers.BUILTIN_HANDLERS.remove, handler)

@@ -78,7 +78,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Read ahead for every account the run covers; an xdist worker reads an account when it is given one."""
-    if PREFETCH not in session.config.stash:
+    if PREFETCH not in session.config.stash or session.config.option.collectonly:
         return
     prefetch = session.config.stash[PREFETCH]
     accounts = prefetch.plan(session.items)

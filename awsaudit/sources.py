@@ -134,6 +134,8 @@ def access_analyzers(account: Account, region: str) -> list[dict[str, Any]]:
 def access_analyzers_by_region(account: Account) -> dict[str, list[dict[str, Any]]]:
     """Each enabled region's analyzers, the regions read concurrently: there is no call that spans regions."""
     regions = enabled_regions(account)
+    if not regions:
+        raise SourceError(f"{account.name}: enabled regions: ec2:DescribeRegions listed none, so no region can be judged")
     with ThreadPoolExecutor(max_workers=min(_REGIONS_AT_ONCE, len(regions) or 1),
                             thread_name_prefix="awsaudit-regions") as pool:
         return dict(zip(regions, pool.map(lambda region: access_analyzers(account, region), regions)))

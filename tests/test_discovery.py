@@ -97,3 +97,19 @@ def test_an_unknown_org_profile_is_a_usage_error(tmp_path: Path) -> None:
     assert run.returncode == 4
     assert "--account org:nosuch: no such twin; available: " in run.output
     assert "Traceback" not in run.output
+
+
+def test_each_account_is_audited_once_and_names_stay_apart() -> None:
+    from awsaudit.accounts import Account
+    from awsaudit.audit import _once_each
+
+    chosen = [Account("mgmt", "mgmt"), Account("master", "mgmt", expected_id="999999999999"),
+              Account("Audit", "org-a", expected_id="111111111111", role_arn="arn:aws:iam::111111111111:role/R"),
+              Account("Audit", "org-b", expected_id="222222222222", role_arn="arn:aws:iam::222222222222:role/R")]
+    assert [a.name for a in _once_each(chosen)] == ["mgmt", "Audit", "222222222222"]
+
+
+def test_a_management_twin_alone_is_served_with_its_members(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "--account", "organization-management", "-k", "ROOT-7")
+    assert run.returncode == 0, run.output
+    assert run.verdicts == {"test_centralized_root_access_enabled[organization-management]": "passed"}

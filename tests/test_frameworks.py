@@ -183,3 +183,14 @@ def test_min_severity_critical_runs_only_critical_controls(tmp_path: Path) -> No
     critical = {meta.id for meta in CONTROLS if meta.severity == "critical"}
     assert critical and len(critical) < len(CONTROLS)
     assert ran == dict.fromkeys(critical, "critical"), run.output
+
+
+def test_a_requirement_passes_only_when_all_its_controls_ran() -> None:
+    from awsaudit import framework_view
+    from awsaudit.controls import Control
+
+    ran, left_out = (Control(cid, cid, "low", {CIS_5: "1.9"}, "", "") for cid in ("A-1", "A-2"))
+    nine = next(r for r in framework_view.rows(FRAMEWORKS[CIS_5], [ran, left_out], ["prod", "dev"],
+                                               {("A-1", "prod"): ["passed"], ("A-1", "dev"): ["failed"]})
+                if r.requirement.id == "1.9")
+    assert nine.verdicts == {"prod": "not all run", "dev": "failed"}

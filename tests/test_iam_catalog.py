@@ -274,3 +274,17 @@ def test_centralized_root_access_is_not_applicable_outside_an_organization(offli
     assert "none (AWSOrganizationsNotInUseException)" in opened
     # An organization's management account without the feature fails.
     assert offline_audit.verdicts["test_centralized_root_access_enabled[noncompliant]"] == "failed"
+
+
+def test_no_enabled_region_is_an_error_not_a_pass() -> None:
+    from awsaudit import sources
+    from awsaudit.errors import SourceError
+
+    class NoRegions:
+        name = "prod"
+
+        def fetch(self, service: str, source: str, loader: object, region: str | None = None) -> list[str]:
+            return []
+
+    with pytest.raises(SourceError, match="ec2:DescribeRegions listed none"):
+        sources.access_analyzers_by_region(NoRegions())  # type: ignore[arg-type]
