@@ -42,7 +42,6 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.exceptions import IAMException
 from moto.iam.models import AccessKeyLastUsed, AccountSummary, AWSManagedPolicy, IAMBackend, iam_backends
 from moto.iam.responses import IamResponse
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.organizations.models import organizations_backends
 from moto.sts.models import sts_backends
 
@@ -138,7 +137,8 @@ class Emulation:
         self.generated: dict[str, datetime] = {}
 
     @contextlib.contextmanager
-    def patches(self) -> Iterator[None]:
+    def patches(self, served: bool) -> Iterator[None]:
+        """moto patched for the twins; `served`: through a moto server of this process, not in-process."""
         roots, generated, twins = self.roots, self.generated, self.twins
         real_report = IAMBackend.get_credential_report
         real_generate = IAMBackend.generate_report
@@ -146,7 +146,6 @@ class Emulation:
         real_response = IamResponse.get_credential_report
         real_server_certificates = IamResponse.list_server_certificates
         real_details = IamResponse.get_account_authorization_details
-        real_dispatch = DomainDispatcherApplication.__call__
 
         def get_credential_report(backend: IAMBackend) -> str:
             header, _, users = real_report(backend).partition("\n")
@@ -181,7 +180,7 @@ class Emulation:
                 meta["Expiration"] = _expiry(bodies[meta["ServerCertificateName"]])
             return answer
 
-        def dispatch(app: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+        def dispatch(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
             """A moto server in this process answers what the emulation answers too."""
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
@@ -218,10 +217,17 @@ class Emulation:
                 mock.patch.object(IamResponse, "list_server_certificates", list_server_certificates), \
                 mock.patch.object(IamResponse, "get_account_authorization_details",
                                   get_account_authorization_details), \
-                mock.patch.object(DomainDispatcherApplication, "__call__", dispatch), \
                 mock.patch.object(IamResponse, "list_organizations_features", list_organizations_features,
                                   create=True):
-            yield
+            if not served:
+                yield
+                return
+            # Only runs served through a moto server need it (and moto's server needs flask: moto[server]).
+            from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+            real_dispatch = DomainDispatcherApplication.__call__
+            with mock.patch.object(DomainDispatcherApplication, "__call__", dispatch):
+                yield
 
     def answer(self, authorization: str, body: bytes | str, path: str) -> tuple[str, bytes] | None:
         """The emulation's own answer to a request (content type, body), or None to leave it to moto:
@@ -422,7 +428,7 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
                 handler = (event, emulation.in_process)
                 botocore.handlers.BUILTIN_HANDLERS.insert(0, handler)  # before moto's own
                 stack.callback(botocore.handlers.BUILTIN_HANDLERS.remove, handler)
-        stack.enter_context(emulation.patches())
+        stack.enter_context(emulation.patches(served=endpoint_url is not None))
         for twin in twins:
             _seed(twin, endpoint_url)
         _join_organizations(twins)

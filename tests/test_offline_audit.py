@@ -64,3 +64,13 @@ def test_junit_carries_control_account_and_severity(offline_audit: AuditRun) -> 
     assert props["account_id"] == "111111111111"
     assert props["severity"] == "critical"
     assert props["alias"] == "compliant-example"
+
+
+def test_the_offline_audit_needs_no_moto_server_packages() -> None:
+    """`pip install -e .` has no flask (moto[server] is a test extra): the offline audit must not import it."""
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['flask'] = None; import awsaudit.offline, awsaudit.plugin"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
