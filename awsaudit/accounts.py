@@ -295,3 +295,10 @@ class Account:
                 raise
             aliases = []
         return Identity(caller["Account"], caller["Arn"], aliases[0] if aliases else None)
+
+
+def account_of(item: Any) -> Account | None:
+    """The account a collected test audits (its `account` parameter), or None for any other test or for None."""
+    callspec = getattr(item, "callspec", None)
+    audited = callspec.params.get("account") if callspec else None
+    return audited if isinstance(audited, Account) else None

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from awsaudit import parallel, thresholds, waivers
-from awsaudit.accounts import Account
+from awsaudit.accounts import Account, account_of
 from awsaudit.audit import AUDIT, Audit
 from awsaudit.discovery import DEFAULT_ROLE
 from awsaudit.evidence import evidence_of
@@ -92,15 +92,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any | None:
     return parallel.make_scheduler(config, log)
 
 
-def _audited(item: pytest.Item | None) -> Account | None:
-    callspec = getattr(item, "callspec", None)
-    audited = callspec.params.get("account") if callspec else None
-    return audited if isinstance(audited, Account) else None
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item) -> None:
-    audited = _audited(item)
+    audited = account_of(item)
     if audited is not None and PREFETCH in item.config.stash:
         item.config.stash[PREFETCH].start(audited)
 
@@ -108,8 +102,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     """Controls run account by account: when an account's last one is done, its clients are let go."""
-    audited = _audited(item)
-    if audited is not None and _audited(nextitem) is not audited:
+    audited = account_of(item)
+    if audited is not None and account_of(nextitem) is not audited:
         audited.release()
 
 

@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 import pytest
 
-from awsaudit.accounts import Account
+from awsaudit.accounts import Account, account_of
 from awsaudit.sources import READERS
 
 # Concurrent reads across all accounts: enough to overlap waits, few enough not to trip AWS's rate limits.
@@ -32,9 +32,8 @@ class Prefetch:
     def plan(self, items: Iterable[pytest.Item]) -> list[Account]:
         """Note which sources each account's selected controls read; returns the accounts, in run order."""
         for item in items:
-            callspec = getattr(item, "callspec", None)
-            account = callspec.params.get("account") if callspec else None
-            if isinstance(account, Account):
+            account = account_of(item)
+            if account is not None:
                 self._needs.setdefault(account, set()).update(set(item.fixturenames) & set(READERS))
         return list(self._needs)
 

@@ -25,7 +25,7 @@ from pytest_html import extras
 from pytest_html.basereport import BaseReport
 from pytest_metadata.plugin import metadata_key
 
-from awsaudit.accounts import IDENTITY, Account
+from awsaudit.accounts import IDENTITY, Account, account_of
 from awsaudit import framework_view, summary_page
 from awsaudit.catalog import controls_in
 from awsaudit.controls import control_of
@@ -141,7 +141,7 @@ class AuditReport:
             meta = control_of(item)
             if meta is None:
                 continue
-            audited = _account_of(item)
+            audited = account_of(item)
             if audited is None:  # refused at collection (plugin.pytest_generate_tests)
                 continue
             item.extra_keyword_matches.add(meta.id)  # -k ROOT-5 picks a control by its id
@@ -165,7 +165,7 @@ class AuditReport:
         if verdict is None:
             return
         have = dict(item.user_properties)
-        found = {**_known_identity(_account_of(item)), "verdict": verdict, **({"waiver": note} if note else {})}
+        found = {**_known_identity(account_of(item)), "verdict": verdict, **({"waiver": note} if note else {})}
         item.user_properties[:] = [(k, v) for k, v in item.user_properties if k not in ("verdict", "waiver")]
         for name, value in found.items():
             if name in ("verdict", "waiver") or name not in have:
@@ -176,7 +176,7 @@ class AuditReport:
     def _waive(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo[None]) -> str:
         """Apply the waivers to a control's result: a covered FAIL becomes waived (xfail), a covered PASS shows its
         waiver is stale (xpass). Returns what the waivers did, for the report, or "" when none concerns the result."""
-        meta, audited = control_of(item), _account_of(item)
+        meta, audited = control_of(item), account_of(item)
         if not self.waivers or audited is None or report.skipped:
             return ""
         failed = report.failed and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
@@ -368,12 +368,6 @@ def _write_atomically(html: BaseReport) -> None:
     """Make pytest-html write its report through `_replace`."""
     path: Path = html._report_path
     html._write_report = lambda rendered: _replace(path, rendered)  # type: ignore[method-assign]
-
-
-def _account_of(item: pytest.Item) -> Account | None:
-    callspec = getattr(item, "callspec", None)
-    audited = callspec.params.get("account") if callspec else None
-    return audited if isinstance(audited, Account) else None
 
 
 def _known_identity(audited: Account) -> dict[str, str]:
