@@ -32,7 +32,7 @@ from botocore.exceptions import (
 )
 
 from awsaudit import guard, thresholds
-from awsaudit.errors import AuditError, SourceError
+from awsaudit.errors import AuditError, SourceError, error_code
 
 T = TypeVar("T")
 
@@ -291,7 +291,7 @@ class Account:
             aliases = self.client("iam").list_account_aliases().get("AccountAliases", [])
         except ClientError as exc:
             # The alias only labels the report; an account whose alias cannot be read is still audited.
-            if exc.response.get("Error", {}).get("Code") not in _DENIED:
+            if error_code(exc) not in _DENIED:
                 raise
             aliases = []
         return Identity(caller["Account"], caller["Arn"], aliases[0] if aliases else None)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from awsaudit.errors import ReportError
+from awsaudit.errors import ReportError, error_code
 
 ROOT_USER = "<root_account>"
 
@@ -201,10 +201,6 @@ _STILL_GENERATING = {"ReportGenerationLimitExceeded", "ReportGenerationLimitExce
 _REGENERATE = {"ReportNotPresent", "ReportExpired", "ReportInProgress"}
 
 
-def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
-
-
 def _generate(iam: Any, deadline: float, timeout: float, sleep: Callable[[float], None],
               clock: Callable[[], float]) -> None:
     """Ask AWS for a report and poll until it is COMPLETE, or raise ReportError at the deadline."""
@@ -213,7 +209,7 @@ def _generate(iam: Any, deadline: float, timeout: float, sleep: Callable[[float]
         try:
             state = iam.generate_credential_report()["State"]
         except ClientError as exc:
-            if _code(exc) not in _STILL_GENERATING:
+            if error_code(exc) not in _STILL_GENERATING:
                 raise
             state = "INPROGRESS"
         if state == "COMPLETE":
@@ -245,10 +241,11 @@ def fetch(
         try:
             answer = iam.get_credential_report()
         except ClientError as exc:
-            if _code(exc) not in _REGENERATE:
+            if error_code(exc) not in _REGENERATE:
                 raise
             if regenerated:
-                raise ReportError(f"the credential report was {_code(exc)} again after it was regenerated") from None
+                raise ReportError(
+                    f"the credential report was {error_code(exc)} again after it was regenerated") from None
             regenerated = True
             continue
         except ValueError as exc:  # botocore could not decode the base64 Content

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from botocore.exceptions import ClientError
 
 from awsaudit import authorization
 from awsaudit import credential_report as report
 from awsaudit.accounts import Account
-from awsaudit.errors import SourceError
+from awsaudit.errors import SourceError, error_code
+
+T = TypeVar("T")
 
 # GetAccountSummary flags that say whether the root user has each credential (0 or 1).
 ROOT_FLAGS = ("AccountAccessKeysPresent", "AccountMFAEnabled", "AccountSigningCertificatesPresent")
@@ -52,8 +54,6 @@ def assigned_virtual_mfa_devices(account: Account) -> list[dict[str, Any]]:
     return account.fetch(*VIRTUAL_MFA_DEVICES, _assigned_virtual_mfa)
 
 
-_REGIONS_AT_ONCE = 8
-
 # -- the IAM catalog's sources ---------------------------------------------------------------------------------------
 
 PASSWORD_POLICY = ("iam", "password policy")
@@ -65,17 +65,19 @@ ORGANIZATION = ("organizations", "organization")
 ROOT_ACCESS_FEATURES = ("iam", "organization root access features")
 
 
-def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
+def _absent_when(code: str, read: Callable[[], T]) -> T | None:
+    """`read()`, or None when AWS answers `code`: for reads where that answer means "there is none"."""
+    try:
+        return read()
+    except ClientError as exc:
+        if error_code(exc) == code:
+            return None
+        raise
 
 
 def _password_policy(iam: Any) -> dict[str, Any] | None:
-    try:
-        return iam.get_account_password_policy()["PasswordPolicy"]
-    except ClientError as exc:
-        if _code(exc) == "NoSuchEntity":  # the account has no password policy: AWS defaults apply
-            return None
-        raise
+    # NoSuchEntity: the account has no password policy, so AWS's defaults apply.
+    return _absent_when("NoSuchEntity", lambda: iam.get_account_password_policy()["PasswordPolicy"])
 
 
 def password_policy(account: Account) -> dict[str, Any] | None:
@@ -97,13 +99,9 @@ def server_certificates(account: Account) -> list[dict[str, Any]]:
 
 
 def _security_contact(client: Any) -> dict[str, Any] | None:
-    try:
-        contact = client.get_alternate_contact(AlternateContactType="SECURITY")["AlternateContact"]
-    except ClientError as exc:
-        if _code(exc) == "ResourceNotFoundException":  # no security contact is registered
-            return None
-        raise
-    return {k: contact.get(k) for k in ("Name", "Title", "EmailAddress", "PhoneNumber")}
+    contact = _absent_when("ResourceNotFoundException",  # no security contact is registered
+                           lambda: client.get_alternate_contact(AlternateContactType="SECURITY")["AlternateContact"])
+    return None if contact is None else {k: contact.get(k) for k in ("Name", "Title", "EmailAddress", "PhoneNumber")}
 
 
 def security_contact(account: Account) -> dict[str, Any] | None:
@@ -131,12 +129,16 @@ def access_analyzers(account: Account, region: str) -> list[dict[str, Any]]:
     return account.fetch("accessanalyzer", f"access analyzers in {region}", _analyzers, region=region)
 
 
+_REGIONS_AT_ONCE = 8
+
+
 def access_analyzers_by_region(account: Account) -> dict[str, list[dict[str, Any]]]:
     """Each enabled region's analyzers, the regions read concurrently: there is no call that spans regions."""
     regions = enabled_regions(account)
     if not regions:
-        raise SourceError(f"{account.name}: enabled regions: ec2:DescribeRegions listed none, so no region can be judged")
-    with ThreadPoolExecutor(max_workers=min(_REGIONS_AT_ONCE, len(regions) or 1),
+        raise SourceError(f"{account.name}: enabled regions: ec2:DescribeRegions listed none, so no region can be "
+                          "judged")
+    with ThreadPoolExecutor(max_workers=min(_REGIONS_AT_ONCE, len(regions)),
                             thread_name_prefix="awsaudit-regions") as pool:
         return dict(zip(regions, pool.map(lambda region: access_analyzers(account, region), regions)))
 
@@ -159,20 +161,15 @@ _FEATURES_OFF = {
 
 
 def _organization(client: Any) -> dict[str, Any] | None:
-    try:
-        return client.describe_organization()["Organization"]
-    except ClientError as exc:
-        if _code(exc) == "AWSOrganizationsNotInUseException":
-            return None
-        raise
+    return _absent_when("AWSOrganizationsNotInUseException", lambda: client.describe_organization()["Organization"])
 
 
 def _root_access_features(iam: Any) -> tuple[tuple[str, ...], str]:
     try:
         return tuple(sorted(iam.list_organizations_features().get("EnabledFeatures", []))), ""
     except ClientError as exc:
-        if _code(exc) in _FEATURES_OFF:
-            return (), _FEATURES_OFF[_code(exc)]
+        if error_code(exc) in _FEATURES_OFF:
+            return (), _FEATURES_OFF[error_code(exc)]
         raise
 
 
