@@ -133,13 +133,13 @@ class Emulation:
 
     def __init__(self, twins: list[Twin]) -> None:
         self.twins = {twin.account_id: twin for twin in twins}
-        self.roots = {twin.account_id: twin.root for twin in twins}
         self.generated: dict[str, datetime] = {}
 
     @contextlib.contextmanager
     def patches(self, served: bool) -> Iterator[None]:
         """moto patched for the twins; `served`: through a moto server of this process, not in-process."""
-        roots, generated, twins = self.roots, self.generated, self.twins
+        generated, twins = self.generated, self.twins
+        roots = {account_id: twin.root for account_id, twin in twins.items()}
         real_report = IAMBackend.get_credential_report
         real_generate = IAMBackend.generate_report
         real_summary = AccountSummary.summary_map.fget
@@ -182,10 +182,8 @@ class Emulation:
 
         def dispatch(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
             """A moto server in this process answers what the emulation answers too."""
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = io.BytesIO(body)  # put back for moto
-            answer = self.answer(environ.get("HTTP_AUTHORIZATION", ""), body, environ.get("PATH_INFO", ""))
+            answer = self.answer(environ.get("HTTP_AUTHORIZATION", ""), request_body(environ),
+                                 environ.get("PATH_INFO", ""))
             if answer is None:
                 return real_dispatch(app, environ, start_response)
             start_response("200 OK", [("Content-Type", answer[0])])
@@ -262,6 +260,14 @@ class Emulation:
         if answer is None:
             return None
         return AWSResponse(request.url, 200, {"Content-Type": answer[0]}, _Raw(answer[1]))
+
+
+def request_body(environ: dict[str, Any]) -> bytes:
+    """A WSGI request's body, read and put back so the server still reads it whole."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
 
 
 class _Raw(io.BytesIO):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import logging
 import os
@@ -123,10 +122,7 @@ def _action(environ: dict[str, Any], target: str) -> str:
     service = auth.split("/")[3] if auth.count("/") >= 4 else "?"
     if "Action=" in target:
         return service + ":" + target.split("Action=")[1].split("&")[0]
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(raw)  # put back for the server
-    body = raw.decode(errors="replace")
+    body = offline.request_body(environ).decode(errors="replace")
     if "Action=" in body:
         return service + ":" + body.split("Action=")[1].split("&")[0]
     return f"{service}:{target.rsplit('.', 1)[-1] if '.' in target else target}"
