@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -108,26 +108,30 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
             raise pytest.UsageError(f"--account {discovery.PREFIX}{source}: no such {what}; available: "
                                     f"{_listing(available)}")
 
-    def open_account(name: str, profile: str | None, config_file: Path | None = None, **more: Any) -> Account:
-        return Account(name, profile, config_file, settings, more.pop("expected_id", pins.get(name)), **more)
-
     if given and not requested and not organizations:
         _select(requested, available, "profiles")  # says no names were given
+    config_file = None
     if audit.offline:
         names = _select(requested, available, "twins") if requested else [] if organizations else available
         # An organization's members are other twins: all are served when an organization is.
         has_members = organizations or any(twins[name].organization for name in names)
-        served = list(twins.values()) if has_members else [twins[name] for name in names]
-        config_file = _serve_twins(served, audit)
-        chosen = [open_account(name, name, config_file) for name in names]
+        config_file = _serve_twins(list(twins.values()) if has_members else [twins[name] for name in names], audit)
+
+    def open_account(name: str, profile: str | None, expected_id: str | None = None,
+                     role_arn: str | None = None) -> Account:
+        return Account(name, profile, config_file, settings, expected_id or pins.get(name), role_arn)
+
+    if audit.offline:
+        chosen = [open_account(name, name) for name in names]
+    elif requested:
+        chosen = [open_account(name, name) for name in _select(requested, available, "profiles")]
+    elif organizations:
+        chosen = []
     else:
-        config_file = None
-        chosen = [open_account(name, name) for name in _select(requested, available, "profiles")] if requested \
-            else [] if organizations else [_default_account(available, open_account)]
+        chosen = [_default_account(available, open_account)]
     role = str(config.getini("org_role")).strip() or discovery.DEFAULT_ROLE
     for source in organizations:
-        chosen += discovery.members(open_account(source, source, config_file), role,
-                                    lambda *args, **kw: open_account(*args, config_file=config_file, **kw))
+        chosen += discovery.members(open_account(source, source), role, open_account)
     return _once_each(chosen)
 
 
