@@ -7,6 +7,7 @@ came from AWS is escaped before it enters the HTML.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import signal
@@ -28,7 +29,7 @@ from pytest_metadata.plugin import metadata_key
 from awsaudit.accounts import IDENTITY, Account, account_of
 from awsaudit import framework_view, summary_page
 from awsaudit.catalog import controls_in
-from awsaudit.controls import control_of
+from awsaudit.controls import Control, control_of
 from awsaudit.evidence import evidence_of, to_html
 from awsaudit.findings import offenders_of
 from awsaudit.frameworks import Framework
@@ -183,7 +184,8 @@ class AuditReport:
         names = {audited.name, *_known_identity(audited).get("account_id", "").split()}
         decision = decide(self.waivers, meta.id, names, offenders_of(item), self.started.date())
         if report.failed and not failed:
-            return " | ".join(f"does not apply to an error, only to a failure: {w.describe()}" for w in decision.matched)
+            return " | ".join(f"does not apply to an error, only to a failure: {w.describe()}"
+                              for w in decision.matched)
         notes = [f"expired on {w.expires.isoformat()}, no longer applies: {w.describe()}" for w in decision.expired]
         partly = ("does not cover every failing resource" if failed
                   else "names resources, and this control does not judge resources one by one")
@@ -301,11 +303,16 @@ class AuditReport:
             for line in framework_view.summary_lines(self.framework, self._framework_rows()):
                 terminalreporter.write_line(line)
 
-    def _framework_rows(self) -> list[framework_view.Row]:
-        """Every control of checks/ the framework maps, selected or not: one left out by -k shows as not run."""
+    @functools.cached_property
+    def _framework_controls(self) -> list[Control]:
+        """Every control of checks/ the framework maps, selected or not: one left out by -k shows as not run.
+        Read once: the console and the HTML report both show the view."""
         assert self.framework is not None
-        mapped = [meta for meta in controls_in(self.config.rootpath / "checks") if self.framework.name in meta.frameworks]
-        return framework_view.rows(self.framework, mapped, list(self._tallies()), self.by_control)
+        return [meta for meta in controls_in(self.config.rootpath / "checks") if self.framework.name in meta.frameworks]
+
+    def _framework_rows(self) -> list[framework_view.Row]:
+        assert self.framework is not None
+        return framework_view.rows(self.framework, self._framework_controls, list(self._tallies()), self.by_control)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
