@@ -156,6 +156,12 @@ class _Reader:
         return _Reader(self.path, table, where + ".", self.now)
 
 
+def _credential(item: _Reader, key: str, slot: int, rotated: Any = ...) -> Credential:
+    """One access key or certificate table: active (default true), last_rotated and, for an access key, last_used."""
+    return Credential(slot, item.get("active", bool, True), item.time("last_rotated", rotated),
+                      item.time("last_used", None) if key == "access_keys" else None)
+
+
 def _credentials(root: _Reader, key: str) -> tuple[Credential, ...]:
     entries = root.get(key, list, [])
     creds = []
@@ -165,8 +171,7 @@ def _credentials(root: _Reader, key: str) -> tuple[Credential, ...]:
         slot = item.get("slot", int)
         if slot not in (1, 2) or any(c.slot == slot for c in creds):
             raise item.fail("slot", f"{slot} must be 1 or 2, each used once")
-        creds.append(Credential(slot, item.get("active", bool, True), item.time("last_rotated"),
-                                item.time("last_used", None) if key == "access_keys" else None))
+        creds.append(_credential(item, key, slot))
     return tuple(sorted(creds, key=lambda c: c.slot))
 
 
@@ -183,8 +188,7 @@ def _user_credentials(user: _Reader, key: str, where: str, now: datetime) -> tup
     for index, entry in enumerate(entries):
         item = user.child(entry, f"{where}.{key}[{index}]")
         item.check_keys({"active", "last_rotated", "last_used"} if key == "access_keys" else {"active", "last_rotated"})
-        creds.append(Credential(index + 1, item.get("active", bool, True), item.time("last_rotated", "0 days ago"),
-                                item.time("last_used", None) if key == "access_keys" else None))
+        creds.append(_credential(item, key, index + 1, "0 days ago"))
     return tuple(creds)
 
 
