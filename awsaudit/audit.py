@@ -35,6 +35,8 @@ class Audit:
     offline: bool
     thresholds: dict[str, int]
     accounts: list[Account] = field(default_factory=list)
+    # Accounts the run was asked to cover but does not audit, each as "name (id): why" (a suspended member).
+    left_out: list[str] = field(default_factory=list)
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @classmethod
