@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from awsaudit import accounts, discovery, guard, thresholds
+from awsaudit import accounts, discovery, environment, guard, thresholds
 from awsaudit.accounts import Account
 from awsaudit.secrecy import quiet_aws_debug_logs
 from awsaudit.twins import Twin, TwinError, load_all
@@ -44,6 +44,8 @@ class Audit:
         audit = cls(datetime.now(timezone.utc).replace(microsecond=0), config.getoption("offline"),
                     thresholds.read(config))
         try:
+            # Before any thread starts: read-ahead threads walk the environment while pytest writes to it.
+            audit.cleanup.enter_context(environment.consistent())
             audit.accounts = _open_accounts(config, audit)
             # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
             audit.cleanup.enter_context(guard.everywhere())
