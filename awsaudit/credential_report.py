@@ -94,6 +94,8 @@ COLUMNS = tuple(f.name for f in fields(CredentialRow) if f.name != "raw")
 
 @dataclass(frozen=True)
 class CredentialReport:
+    """A report `parse` accepted: exactly one root row, and one row per user."""
+
     generated_time: datetime
     rows: tuple[CredentialRow, ...]
 
@@ -104,12 +106,7 @@ class CredentialReport:
 
     @property
     def root(self) -> CredentialRow:
-        """The root user's row; a report without exactly one cannot vouch for the root user."""
-        roots = [row for row in self.rows if row.is_root]
-        if len(roots) != 1:
-            found = "no" if not roots else f"{len(roots)}"
-            raise ReportError(f"the credential report has {found} {ROOT_USER} rows, expected exactly one")
-        return roots[0]
+        return next(row for row in self.rows if row.is_root)
 
 
 def _parse_bool(value: str) -> bool | None:
@@ -170,7 +167,7 @@ def parse(content: bytes, generated_time: datetime) -> CredentialReport:
             ) if part
         ) or "columns out of order"
         raise ReportError(f"the credential report header is not the documented one: {detail}")
-    rows = []
+    rows: list[tuple[int, CredentialRow]] = []
     for number, values in enumerate(lines[1:], start=2):
         if not values:
             continue
@@ -189,8 +186,30 @@ def parse(content: bytes, generated_time: datetime) -> CredentialReport:
                 ) from None
         if not typed["user"] or not typed["arn"]:
             raise ReportError(f"credential report line {number} has no user name or ARN")
-        rows.append(CredentialRow(**typed, raw=raw))
-    return CredentialReport(generated_time=generated_time, rows=tuple(rows))
+        rows.append((number, CredentialRow(**typed, raw=raw)))
+    _one_row_each(rows)
+    return CredentialReport(generated_time=generated_time, rows=tuple(row for _, row in rows))
+
+
+def _one_row_each(rows: list[tuple[int, CredentialRow]]) -> None:
+    """A report that shows the root user other than once, or a user twice, cannot be trusted by any control: which
+    row is current cannot be known, and a stale row could hide behind a fresh one of the same name."""
+    lines: dict[str, list[int]] = {}
+    for number, row in rows:
+        lines.setdefault(row.user.lower(), []).append(number)  # IAM user names are unique whatever their case
+    roots = lines.get(ROOT_USER, [])
+    if len(roots) != 1:
+        found = f"{len(roots)} {ROOT_USER} rows (lines {_listed(roots)})" if roots else f"no {ROOT_USER} row"
+        raise ReportError(f"the credential report has {found}, expected exactly one")
+    for name, numbers in lines.items():
+        if len(numbers) > 1:
+            user = next(row.user for number, row in rows if number == numbers[0])
+            raise ReportError(f"the credential report names user {user!r} on lines {_listed(numbers)}: which row is "
+                              "current cannot be known")
+
+
+def _listed(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
 
 
 # Waits between GenerateCredentialReport polls: short first, since most reports are ready within seconds.

@@ -254,20 +254,27 @@ def test_a_row_without_an_arn_is_rejected() -> None:
         parse(content, GENERATED)
 
 
-def test_a_report_without_a_root_row_parses_but_cannot_vouch_for_root() -> None:
-    report = parse(report_bytes(USER_VALUES), GENERATED)
-    assert [row.user for row in report.rows] == ["alice"]
-    with pytest.raises(ReportError, match=f"has no {ROOT_USER} rows, expected exactly one"):
-        report.root
+def test_a_report_without_a_root_row_is_rejected() -> None:
+    """Every control that reads the report errors: one without the root user cannot be the account's whole report."""
+    with pytest.raises(ReportError, match=f"has no {ROOT_USER} row, expected exactly one"):
+        parse(report_bytes(USER_VALUES), GENERATED)
 
 
-def test_a_report_with_two_root_rows_cannot_vouch_for_root() -> None:
-    """Which of two root rows is true cannot be known, so neither is picked."""
+def test_a_report_with_two_root_rows_is_rejected() -> None:
+    """Which of two root rows is true cannot be known, so neither is picked, and no user row is trusted either."""
     second = with_value(ROOT_VALUES, "mfa_active", "false")
-    report = parse(report_bytes(ROOT_VALUES, USER_VALUES, second), GENERATED)
-    assert len(report.rows) == 3
-    with pytest.raises(ReportError, match=f"has 2 {ROOT_USER} rows, expected exactly one"):
-        report.root
+    with pytest.raises(ReportError, match=f"has 2 {ROOT_USER} rows \\(lines 2 and 4\\), expected exactly one"):
+        parse(report_bytes(ROOT_VALUES, USER_VALUES, second), GENERATED)
+
+
+@pytest.mark.parametrize("again", ["alice", "ALICE"])
+def test_a_user_on_two_rows_is_rejected_naming_user_and_lines(again: str) -> None:
+    """A stale row must not hide behind a fresh one of the same name (IAM user names ignore case)."""
+    stale = with_value(with_value(USER_VALUES, "user", again), "access_key_1_last_rotated", "2019-01-01T00:00:00+00:00")
+    with pytest.raises(ReportError) as caught:
+        parse(report_bytes(ROOT_VALUES, USER_VALUES, stale), GENERATED)
+    assert str(caught.value) == ("the credential report names user 'alice' on lines 3 and 4: which row is current "
+                                 "cannot be known")
 
 
 # --- fetch ------------------------------------------------------------------------------------------------------

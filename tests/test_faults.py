@@ -71,7 +71,7 @@ def fail_first(calls: int, error: Exception, real: Any) -> Any:
 
 
 @pytest.mark.parametrize(("root_line", "reason"), [
-    ("", "the credential report has no <root_account> rows, expected exactly one"),
+    ("", "the credential report has no <root_account> row, expected exactly one"),
     ("<root_account>,arn:aws:iam::111111111111:root,garbage\n", "credential report line 2 has 3 fields, expected 22"),
 ])
 def test_a_report_without_a_usable_root_row_is_an_error_in_every_control(
