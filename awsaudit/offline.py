@@ -9,6 +9,8 @@ emulation fills in from the twins:
 - moto stamps credentials with the time they were made and reports fixed server certificate expiry dates; the twin's
   dates replace them. It returns GetAccountAuthorizationDetails in one page; the emulation pages it as AWS does.
 - moto loads no AWS managed policies unless asked to load them all (slow); a twin gets those it names.
+- moto names an organization's management account "master" and gives members random ids; the twins' names and
+  ids replace them.
 - moto has no iam:ListOrganizationsFeatures and no IAM Access Analyzer; both answer from the twin, in-process and
   through a moto server running in this process. EC2's DescribeRegions answers as in a commercial account: moto's
   lists other partitions' regions and opt-in ones too.
@@ -404,12 +406,16 @@ def _create(twin: Twin, endpoint_url: str | None) -> None:
 
 def _join_organizations(twins: list[Twin]) -> None:
     """Make each organization's member twins (and suspended accounts) its accounts, under their own account ids:
-    moto would create members with random ids, which no twin has."""
+    moto would create members with random ids, which no twin has. The management account is listed under its
+    twin's name, as AWS lists it under its own: moto names it "master"."""
     by_name = {twin.name: twin for twin in twins}
     for twin in twins:
         if twin.organization is None:
             continue
         backend = organizations_backends[twin.account_id][_PARTITION]
+        for account in backend.accounts:
+            if account.id == twin.account_id:
+                account.name = twin.name
         for number, name in enumerate((*twin.organization.members, *twin.organization.suspended), start=1):
             member = by_name.get(name)
             if member is None and name in twin.organization.members:

@@ -79,14 +79,15 @@ def org_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_org_expands_to_the_active_member_twins_and_the_management_account(org_run: Any) -> None:
     ids = {props["account"]: props["account_id"] for props in org_run.properties.values()}
-    # moto names the management account "master"; the suspended member is listed but not audited.
-    assert ids == {"compliant": "111111111111", "no-root-password": "777777777777", "master": "999999999999"}, \
-        org_run.output
+    # The management account under its twin's name (AWS lists it by its name; moto calls it "master"); the
+    # suspended member is listed but not audited.
+    assert ids == {"compliant": "111111111111", "no-root-password": "777777777777",
+                   "organization-management": "999999999999"}, org_run.output
 
 
 def test_members_are_judged_as_members(org_run: Any) -> None:
     verdicts = org_run.verdicts
-    assert verdicts["test_centralized_root_access_enabled[master]"] == "passed"
+    assert verdicts["test_centralized_root_access_enabled[organization-management]"] == "passed"
     assert verdicts["test_centralized_root_access_enabled[compliant]"] == "not applicable"
     skipped = org_run.messages("skipped")["test_centralized_root_access_enabled[compliant]"]
     assert "a member account: centralized root access is enabled from the management account 999999999999" in skipped
