@@ -135,7 +135,9 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
         chosen = [_default_account(available, open_account)]
     role = str(config.getini("org_role")).strip() or discovery.DEFAULT_ROLE
     for source in organizations:
-        chosen += discovery.members(open_account(source, source), role, open_account)
+        found, left_out = discovery.members(open_account(source, source), role, open_account)
+        chosen += found
+        audit.left_out += [entry for entry in left_out if entry not in audit.left_out]
     return _once_each(chosen)
 
 

@@ -1,5 +1,6 @@
 """`--account org:<profile>`: every ACTIVE account of the AWS Organization that a profile can list, each reached by
-assuming the audit role (ini `org_role`) with that profile's credentials.
+assuming the audit role (ini `org_role`) with that profile's credentials. The accounts listed in another state
+(SUSPENDED, PENDING_CLOSURE) cannot be audited; they are left out, each with its state, for the report to show.
 
 Accounts are named by their account name (made safe for test ids), or by their id where two names would read the
 same, so `test_root_has_mfa[payments-prod]` is stable and readable. The account a profile signs in to is audited
@@ -32,21 +33,29 @@ def _readable(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")
 
 
-def _active(organizations: Any) -> list[dict[str, Any]]:
+def _listed(organizations: Any) -> list[dict[str, Any]]:
     pages = organizations.get_paginator("list_accounts").paginate()
+    return [account for page in pages for account in page["Accounts"]]
+
+
+def _state(account: dict[str, Any]) -> str:
     # `State` replaces the deprecated `Status`; either says ACTIVE for an account that can be audited.
-    return [a for page in pages for a in page["Accounts"] if a.get("State", a.get("Status")) == "ACTIVE"]
+    return str(account.get("State", account.get("Status")))
 
 
-def members(source: Account, role: str, open_account: Callable[..., Account]) -> list[Account]:
-    """The organization's ACTIVE accounts, read with the source profile; a failure is a usage error saying why."""
+def members(source: Account, role: str, open_account: Callable[..., Account]) -> tuple[list[Account], list[str]]:
+    """The organization's ACTIVE accounts, read with the source profile, and the others as "name (id): why";
+    a failure is a usage error saying why."""
     where = f"--account {PREFIX}{source.profile}"
     try:
         caller = source.identity
-        listed = source.fetch("organizations", "accounts of the organization", _active)
+        everything = source.fetch("organizations", "accounts of the organization", _listed)
     except (AuditError, ClientError, BotoCoreError) as exc:
         raise pytest.UsageError(f"{where}: {exc if isinstance(exc, AuditError) else describe_aws_error(exc, None)}"
                                 ) from None
+    listed = [entry for entry in everything if _state(entry) == "ACTIVE"]
+    left_out = [f"{entry['Name']} ({entry['Id']}): {_state(entry)} in the organization"
+                for entry in sorted(everything, key=lambda a: a["Id"]) if _state(entry) != "ACTIVE"]
     if not listed:
         raise pytest.UsageError(f"{where}: the organization lists no ACTIVE account")
     taken = Counter(_readable(a["Name"]) for a in listed)
@@ -57,4 +66,4 @@ def members(source: Account, role: str, open_account: Callable[..., Account]) ->
         name = name if name and taken[name] == 1 else entry["Id"]
         role_arn = None if entry["Id"] == caller.account_id else f"arn:{partition}:iam::{entry['Id']}:role/{role}"
         found.append(open_account(name, source.profile, expected_id=entry["Id"], role_arn=role_arn))
-    return found
+    return found, left_out

@@ -10,7 +10,7 @@ import pytest
 from awsaudit import discovery
 from awsaudit.accounts import Identity
 from awsaudit.errors import SourceError
-from conftest import run_audit
+from conftest import make_project, run_audit
 
 
 class Source:
@@ -37,7 +37,7 @@ def account(id: str, name: str) -> dict[str, str]:
 
 
 def test_members_are_named_readably_and_reached_through_the_role() -> None:
-    found = discovery.members(Source([account("222222222222", "Payments Prod"), account("999999999999", "Mgmt")]),
+    found, _ = discovery.members(Source([account("222222222222", "Payments Prod"), account("999999999999", "Mgmt")]),
                               "AuditRole", opened)
     assert found == [
         {"name": "Payments-Prod", "profile": "mgmt", "expected_id": "222222222222",
@@ -48,15 +48,26 @@ def test_members_are_named_readably_and_reached_through_the_role() -> None:
 
 
 def test_names_that_would_read_the_same_fall_back_to_account_ids() -> None:
-    found = discovery.members(Source([account("111111111111", "dev"), account("222222222222", "dev"),
+    found, _ = discovery.members(Source([account("111111111111", "dev"), account("222222222222", "dev"),
                                       account("333333333333", "***")]), "R", opened)
     assert [a["name"] for a in found] == ["111111111111", "222222222222", "333333333333"]
 
 
 def test_the_role_is_in_the_callers_partition() -> None:
-    found = discovery.members(Source([account("222222222222", "x")], "arn:aws-us-gov:iam::999999999999:user/a"),
+    found, _ = discovery.members(Source([account("222222222222", "x")], "arn:aws-us-gov:iam::999999999999:user/a"),
                               "R", opened)
     assert found[0]["role_arn"] == "arn:aws-us-gov:iam::222222222222:role/R"
+
+
+def test_accounts_in_another_state_are_left_out_with_why() -> None:
+    """AWS lists closed accounts too; they cannot be audited, and the report must say they were not."""
+    listed = [account("222222222222", "Payments"),
+              {"Id": "444444444444", "Name": "Old Sandbox", "State": "SUSPENDED", "Status": "SUSPENDED"},
+              {"Id": "333333333333", "Name": "closing", "Status": "PENDING_CLOSURE"}]  # only the deprecated field
+    found, left_out = discovery.members(Source(listed), "R", opened)
+    assert [a["name"] for a in found] == ["Payments"]
+    assert left_out == ["closing (333333333333): PENDING_CLOSURE in the organization",
+                        "Old Sandbox (444444444444): SUSPENDED in the organization"]
 
 
 def test_a_listing_that_fails_is_a_usage_error_naming_the_cause() -> None:
@@ -114,3 +125,23 @@ def test_a_management_twin_alone_is_served_with_its_members(tmp_path: Path) -> N
     run = run_audit(tmp_path, "--offline", "--account", "organization-management", "-k", "ROOT-7")
     assert run.returncode == 0, run.output
     assert run.verdicts == {"test_centralized_root_access_enabled[organization-management]": "passed"}
+
+
+SHOW_LEFT_OUT = """
+
+def pytest_report_header(config):
+    from awsaudit.audit import AUDIT
+
+    return [f"left out: {entry}" for entry in config.stash[AUDIT].left_out]
+"""
+
+
+def test_a_suspended_member_is_left_out_of_the_audit_with_why(tmp_path: Path) -> None:
+    """The organization-management twin's organization lists closed-sandbox as SUSPENDED: the run records it."""
+    project = make_project(tmp_path)
+    with (project / "conftest.py").open("a", encoding="utf-8") as conftest:
+        conftest.write(SHOW_LEFT_OUT)
+    run = run_audit(tmp_path, "--offline", "--account", "org:organization-management", "--co", cwd=project)
+    assert run.returncode == 0, run.output
+    assert [line for line in run.output.splitlines() if line.startswith("left out:")] == [
+        "left out: closed-sandbox (990000000003): SUSPENDED in the organization"], run.output
