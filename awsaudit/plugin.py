@@ -3,7 +3,7 @@
 Loaded by the project's conftest.py. `--account` picks AWS profiles (testinfra's `--hosts`, for accounts);
 `--offline` swaps AWS for moto seeded with the twins in fixtures/. Everything a control may ask for is a fixture,
 here or in fixtures.py; exceptions raised while fetching data make a test ERROR, asserts in the test body make it
-FAIL. `--framework` and `--min-severity` pick controls as an auditor asks for them (selection.py).
+FAIL. `--control`, `--framework` and `--min-severity` pick controls as an auditor asks for them (selection.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit import parallel, thresholds, waivers
+from awsaudit import catalog, parallel, thresholds, waivers
 from awsaudit.accounts import Account, account_of
 from awsaudit.audit import AUDIT, Audit
 from awsaudit.discovery import DEFAULT_ROLE
@@ -58,7 +58,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"no pytest.ini found from {config.rootpath}: run pytest in the awsaudit project, and give path options "
             "as --html=PATH (pytest takes a separate path that exists for a place to look for tests)")
-    selection = config.stash[SELECTION] = Selection.of(config)
+    # The names --control and -m may use, read before collection so a mistyped one stops the run.
+    known = catalog.read(config.rootpath / "checks")
+    selection = config.stash[SELECTION] = Selection.of(config, known)
+    config.option.control = list(selection.controls)  # as the controls spell them, for the report's scope
     accepted = waivers.from_config(config)
     audit = config.stash[AUDIT] = Audit.open(config)
     prefetch = config.stash[PREFETCH] = Prefetch(audit.thresholds)

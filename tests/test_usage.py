@@ -22,6 +22,9 @@ TWINS = ", ".join(sorted(path.stem for path in (REPO / "fixtures").glob("*.toml"
     (["-o", "aws_read_timeout=0"], "aws_read_timeout = '0' is not accepted"),
     (["-o", "account_ids=prod: 1"], "account_ids line 'prod: 1' is not accepted: write `profile = 123456789012`"),
     (["-o", "account_ids=complaint = 111111111111"], "account_ids pins 'complaint', which is not a profile or twin"),
+    (["--control", "IAM-99"], "--control IAM-99: no control has this id; did you mean IAM-9?"),
+    # pytest alone selects nothing and exits 5 without a word.
+    (["-m", "critcal"], "-m 'critcal': no control has the marker 'critcal'; did you mean critical?"),
 ])
 def test_bad_input_is_a_one_line_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
     run = run_audit(tmp_path, "--offline", *args)
