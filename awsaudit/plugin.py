@@ -58,11 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"no pytest.ini found from {config.rootpath}: run pytest in the awsaudit project, and give path options "
             "as --html=PATH (pytest takes a separate path that exists for a place to look for tests)")
-    # The names --control and -m may use, read before collection so a mistyped one stops the run.
+    # The names --control, -m and the waivers may use, read before collection so a mistyped one stops the run.
     known = catalog.read(config.rootpath / "checks")
     selection = config.stash[SELECTION] = Selection.of(config, known)
     config.option.control = list(selection.controls)  # as the controls spell them, for the report's scope
-    accepted = waivers.from_config(config)
+    accepted = waivers.from_config(config, known)
     audit = config.stash[AUDIT] = Audit.open(config)
     prefetch = config.stash[PREFETCH] = Prefetch(audit.thresholds)
     audit.cleanup.callback(prefetch.close)  # before the offline emulation ends: the stack unwinds in reverse

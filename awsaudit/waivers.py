@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from awsaudit.catalog import Catalog, close_to
+
 _CONTROL_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 _KEYS = {"control", "account", "resources", "justification", "expires", "approved_by"}
 
@@ -40,7 +42,7 @@ class Waiver:
         return f"{self.name}{scope}, until {self.expires.isoformat()}{who}: {self.justification}"
 
 
-def _entry(path: Path, number: int, raw: Any) -> Waiver:
+def _entry(path: Path, number: int, raw: Any, catalog: Catalog) -> Waiver:
     def fail(problem: str) -> pytest.UsageError:
         label = f"{raw.get('control', '?')} on {raw.get('account', '?')}" if isinstance(raw, dict) else "?"
         return pytest.UsageError(f"{path}: waiver {number} ({label}): {problem}")
@@ -58,6 +60,8 @@ def _entry(path: Path, number: int, raw: Any) -> Waiver:
             raise fail(f"{key} must be text, not {raw[key]!r}")
     if not _CONTROL_ID.match(raw["control"]):
         raise fail(f"control {raw['control']!r} is not a control id such as IAM-8")
+    if raw["control"] not in catalog.ids and catalog.complete:  # it would never match: a typo, or a removed control
+        raise fail(f"no control has the id {raw['control']}; {close_to(raw['control'], catalog.ids)}")
     if not raw["justification"].strip():
         raise fail("justification is required")
     expires = raw["expires"]
@@ -77,8 +81,9 @@ def _entry(path: Path, number: int, raw: Any) -> Waiver:
                   raw.get("approved_by", ""))
 
 
-def load(path: Path) -> list[Waiver]:
-    """Every waiver in `path`; anything malformed is a usage error naming the file and the entry."""
+def load(path: Path, catalog: Catalog) -> list[Waiver]:
+    """Every waiver in `path`; anything malformed, or a control id no control of `catalog` has, is a usage error
+    naming the file and the entry."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -91,16 +96,16 @@ def load(path: Path) -> list[Waiver]:
     entries = data.get("waiver", [])
     if not isinstance(entries, list):
         raise pytest.UsageError(f"{path}: waiver must be a list of [[waiver]] tables")
-    return [_entry(path, number, raw) for number, raw in enumerate(entries, start=1)]
+    return [_entry(path, number, raw, catalog) for number, raw in enumerate(entries, start=1)]
 
 
-def from_config(config: pytest.Config) -> list[Waiver]:
+def from_config(config: pytest.Config, catalog: Catalog) -> list[Waiver]:
     """The waivers of the `waivers` ini option (a path relative to pytest.ini), or none when it is empty."""
     setting = str(config.getini("waivers")).strip()
     if not setting:
         return []
     base = config.inipath.parent if config.inipath else config.rootpath
-    return load(base / setting)
+    return load(base / setting, catalog)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from awsaudit import catalog
 from awsaudit.waivers import Decision, Waiver, decide, load
 from conftest import REPO, AuditRun, details, make_project, report_data, run_audit
 
 ALL_CHECKS = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("test_*.py")}
+CONTROLS = catalog.read(REPO / "checks")
 
 VALID = '''
 [[waiver]]
@@ -56,6 +58,7 @@ MISTAKES = {
                     "expiry is not a known key (known: account, approved_by, control, expires, justification, "
                     "resources)"),
     "bad control id": (BROKEN.replace('"IAM-8"', '"IAM8"'), "control 'IAM8' is not a control id such as IAM-8"),
+    "no such control": (BROKEN.replace('"IAM-8"', '"IAM-88"'), "no control has the id IAM-88; did you mean IAM-8?"),
     "resources a string": (BROKEN + 'resources = "ci-legacy"\n', "resources must be a list of resource names"),
     "resources not strings": (BROKEN + 'resources = ["ci-legacy", 7]\n', "resources must be a list of resource names"),
     "resources empty name": (BROKEN + 'resources = ["ci-legacy", ""]\n', "resources must be a list of resource names"),
@@ -65,9 +68,9 @@ MISTAKES = {
 @pytest.mark.parametrize(("entry", "problem"), MISTAKES.values(), ids=MISTAKES.keys())
 def test_a_malformed_waiver_names_file_and_entry(tmp_path: Path, entry: str, problem: str) -> None:
     path = write(tmp_path, VALID + entry)
-    label = "IAM8 on prod" if "IAM8" in entry else "IAM-8 on prod"
+    label = next(f"{control} on prod" for control in ("IAM8", "IAM-88", "IAM-8") if f'"{control}"' in entry)
     with pytest.raises(pytest.UsageError) as raised:
-        load(path)
+        load(path, CONTROLS)
     assert str(raised.value).startswith(f"{path}: waiver 2 ({label}): ")
     assert problem in str(raised.value)
 
@@ -80,7 +83,7 @@ def test_a_malformed_waiver_names_file_and_entry(tmp_path: Path, entry: str, pro
 def test_a_malformed_file_names_the_file(tmp_path: Path, text: str, problem: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(pytest.UsageError) as raised:
-        load(path)
+        load(path, CONTROLS)
     assert str(path) in str(raised.value) and problem in str(raised.value)
 
 
@@ -88,7 +91,7 @@ def test_a_well_formed_file_loads_every_field(tmp_path: Path) -> None:
     """A quoted ISO date is accepted like a TOML date; the justification is kept without surrounding blanks."""
     entry = BROKEN.replace("2099-12-31", '"2027-03-31"').replace('"CI user', '"  CI user').replace(')"', ')\t"')
     path = write(tmp_path, VALID + entry + 'resources = ["ci-legacy"]\napproved_by = "security team"\n')
-    assert load(path) == [
+    assert load(path, CONTROLS) == [
         Waiver(1, "IAM-8", "dev", (), "a valid first entry, so the broken one is number 2", date(2099, 12, 31)),
         Waiver(2, "IAM-8", "prod", ("ci-legacy",),
                "CI user with a direct policy until the OIDC role replaces it (SEC-1234)", date(2027, 3, 31),
@@ -96,10 +99,16 @@ def test_a_well_formed_file_loads_every_field(tmp_path: Path) -> None:
     ]
 
 
+def test_a_control_id_is_not_refused_while_a_control_file_cannot_be_read(tmp_path: Path) -> None:
+    """The control may be in the file that failed to import: collection reports that file and the run stops."""
+    unread = catalog.Catalog(CONTROLS.controls, CONTROLS.markers, unreadable=("test_broken.py",))
+    assert [w.control for w in load(write(tmp_path, BROKEN.replace('"IAM-8"', '"NEW-1"')), unread)] == ["NEW-1"]
+
+
 def test_an_empty_resources_list_is_refused(tmp_path: Path) -> None:
     """An empty list names no resource: reading it as "every resource" would waive more than the file says."""
     with pytest.raises(pytest.UsageError, match="resources"):
-        load(write(tmp_path, BROKEN + "resources = []\n"))
+        load(write(tmp_path, BROKEN + "resources = []\n"), CONTROLS)
 
 
 # -- decide: which waiver covers which result --------------------------------------------------------------------------
@@ -308,3 +317,15 @@ def test_a_malformed_waivers_file_stops_the_run_with_one_line(tmp_path: Path) ->
     assert naming == [f"ERROR: {project / 'waivers.toml'}: waiver 2 (IAM-8 on prod): expires is required"]
     assert "Traceback" not in run.output
     assert not run.report.exists()
+
+
+def test_a_waiver_for_a_control_not_in_checks_stops_the_run(tmp_path: Path) -> None:
+    """It would never match: a typo, or a control since removed. The project's checks/ has the root controls only."""
+    project = make_project(tmp_path)
+    (project / "waivers.toml").write_text(VALID.replace("IAM-8", "ROOT-6") + BROKEN, encoding="utf-8")
+    run = run_audit(tmp_path, "--offline", cwd=project)
+    assert run.returncode == 4, run.output
+    naming = [line for line in run.output.splitlines() if "waiver 2" in line]
+    assert naming == [f"ERROR: {project / 'waivers.toml'}: waiver 2 (IAM-8 on prod): no control has the id IAM-8; "
+                      "known: ROOT-1, ROOT-2, ROOT-3, ROOT-4, ROOT-5, ROOT-6"]
+    assert "Traceback" not in run.output
