@@ -26,8 +26,8 @@ from awsaudit.selection import Selection, add_options
 SELECTION = pytest.StashKey[Selection]()
 PREFETCH = pytest.StashKey[Prefetch]()
 
-# The data-source fixtures controls ask for (credential_report, root, authorization...).
-pytest_plugins = ["awsaudit.fixtures"]
+# The data-source fixtures controls ask for (credential_report, root, authorization...), and what --co shows.
+pytest_plugins = ["awsaudit.fixtures", "awsaudit.listing"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
