@@ -8,6 +8,10 @@ groups, policies; a root user state), writes an AWS config with one role_arn pro
 `pytest --account ...` against it in a subprocess exactly as a user would, and prints one table row: wall time,
 peak memory of the audit, API requests per account (counted at the server), report size and the time headless
 Chromium takes to open the report. Nothing but 127.0.0.1 is contacted.
+
+The audit runs with the interpreter that runs this script, so that interpreter must have the project installed
+(pip install -e '.[test]'); one that lacks it is refused in one line. A row is printed only for an audit that ran
+as it should: see `unfit`.
 """
 
 from __future__ import annotations
@@ -18,26 +22,37 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import warnings
+import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-from moto.server import ThreadedMotoServer
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from awsaudit import offline  # noqa: E402
-from awsaudit.twins import Call, Credential, RootState, ServerCertificate, Twin, User  # noqa: E402
+try:  # what this interpreter needs, for the benchmark and for the audit it runs in a subprocess
+    with warnings.catch_warnings():  # moto's own warning about moto[server]: the refusal below says it in one line
+        warnings.filterwarnings("ignore", "When using MotoServer")
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # moto's server: moto[server], flask
+    from moto.server import ThreadedMotoServer
+
+    import awsaudit.plugin  # noqa: F401  the audit's own imports: pytest-html, pytest-xdist, ...
+    from awsaudit import offline
+    from awsaudit.twins import Call, Credential, RootState, ServerCertificate, Twin, User
+except ImportError as missing:
+    LACKING: ImportError | None = missing
+else:
+    LACKING = None
 
 DEFAULT_ROWS = ((1, 50), (10, 50), (100, 50), (1, 10_000))
 # The audit runs in its own process; this prints its peak resident memory (kB) as its last line.
@@ -140,7 +155,6 @@ class Row:
     open_seconds: float | None
     summary_open_seconds: float | None
     server_busy: float
-    exit_code: int
 
 
 def chromium() -> str | None:
@@ -162,17 +176,60 @@ def open_time(report: Path) -> float | None:
     return max(load(report.as_uri()) - min(load("about:blank") for _ in range(2)), 0.0)
 
 
-def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str) -> tuple[int, float, float, Path]:
+class NoRow(Exception):
+    """An audit of the benchmark did not run as it should: its times measure nothing."""
+
+
+def refusal(lacking: ImportError | None, interpreter: str) -> str | None:
+    """Why this interpreter cannot run the benchmark, in one line, or None when it can."""
+    if lacking is None:
+        return None
+    return (f"bench/run.py: {interpreter} lacks {lacking.name or lacking}, which the benchmark and the audit it runs "
+            "need: run it with the project's interpreter (.venv/bin/python bench/run.py), or pip install -e '.[test]'")
+
+
+def unfit(code: int, junit: Path, accounts: list[str]) -> str | None:
+    """Why an audit cannot be a row of the table, or None when it can.
+
+    It must end as an audit ends (exit 0, or 1 for failed controls) and give every account verdicts, none of them
+    an ERROR: the benchmark's accounts are built so that every control can judge them, so an ERROR means a broken
+    setup (the server, the emulation, an interpreter), and the time measures that, not the audit.
+    """
+    if code not in (0, 1):
+        return f"the audit exited {code}"
+    cases = list(ET.parse(junit).iter("testcase")) if junit.exists() else []
+    judged = {re.sub(r"^.*\[|\]$", "", case.get("name", "")) for case in cases}
+    missing = [name for name in accounts if name not in judged]
+    if missing:
+        return f"the audit gave no verdict on {len(missing)} of {len(accounts)} accounts, e.g. {missing[0]}"
+    errors = [case.get("name", "") for case in cases if _verdict(case) == "error"]
+    if errors:
+        return f"{len(errors)} controls ended in ERROR, e.g. {errors[0]}"
+    return None
+
+
+def _verdict(case: ET.Element) -> str:
+    """awsaudit's verdict property of a JUnit test case, or "error" where pytest itself recorded one."""
+    said = {prop.get("name"): prop.get("value") for prop in case.iter("property")}.get("verdict")
+    return said or ("error" if case.find("error") is not None else "")
+
+
+def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str) -> tuple[float, float, Path]:
+    """Run the audit as a user does; its wall time, peak memory (MB) and report. Raises NoRow when it is unfit."""
     report = workdir / f"report{len(list(workdir.glob('report*.html')))}.html"
+    junit = report.with_suffix(".xml")
     command = [sys.executable, "-c", LAUNCHER, "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
-               f"--html={report}", "--account", ",".join(names), *extra]
+               f"--html={report}", f"--junitxml={junit}", "--account", ",".join(names), *extra]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - started
     peak = next((int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak-rss-kb")), 0)
-    if done.returncode not in (0, 1) or os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
+    problem = unfit(done.returncode, junit, names)
+    if problem or os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-3000:])
-    return done.returncode, wall, peak / 1024, report
+    if problem:
+        raise NoRow(problem)
+    return wall, peak / 1024, report
 
 
 def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, extra: list[str]) -> Row:
@@ -191,10 +248,10 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
         root_requests = None
         if accounts == 1:  # the six root controls alone, for their own target
             counter.clear()
-            audit(workdir, env, names, "-k", "ROOT-1 or ROOT-2 or ROOT-3 or ROOT-4 or ROOT-5 or ROOT-6", *extra)
+            audit(workdir, env, names, "--control", "ROOT-1,ROOT-2,ROOT-3,ROOT-4,ROOT-5,ROOT-6", *extra)
             root_requests = sum(counter.actions.values())
         counter.clear()
-        code, wall, peak, report = audit(workdir, env, names, *extra)
+        wall, peak, report = audit(workdir, env, names, *extra)
         requests, busy = sum(counter.actions.values()) / accounts, counter.busy
         if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
             sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
@@ -202,20 +259,19 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
         opened = open_time(report) if report.exists() else None
         summary = report.with_name(f"{report.stem}-summary.html")
         summary_opened = open_time(summary) if summary.exists() else None
-    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, summary_opened, busy, code)
+    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, summary_opened, busy)
 
 
 def table(rows: list[Row]) -> str:
     head = ("accounts", "users/account", "wall (s)", "moto server busy (s, summed)", "peak memory (MB)", "API requests/account",
-            "root controls alone", "report (MB)", "report opens (s)", "summary page opens (s)", "exit")
+            "root controls alone", "report (MB)", "report opens (s)", "summary page opens (s)")
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for r in rows:
         lines.append("| " + " | ".join([
             str(r.accounts), f"{r.users:,}", f"{r.wall:.1f}", f"{r.server_busy:.1f}", f"{r.peak_mb:.0f}",
             f"{r.requests_per_account:.1f}",
             "" if r.root_requests is None else str(r.root_requests), f"{r.report_mb:.2f}",
-            *("n/a" if t is None else f"{t:.2f}" for t in (r.open_seconds, r.summary_open_seconds)),
-            str(r.exit_code)]) + " |")
+            *("n/a" if t is None else f"{t:.2f}" for t in (r.open_seconds, r.summary_open_seconds))]) + " |")
     return "\n".join(lines)
 
 
@@ -231,22 +287,35 @@ def main() -> int:
                         help="accounts x users per account, comma-separated (default: %(default)s)")
     parser.add_argument("pytest_args", nargs="*", help="passed to the audit after --, e.g. -- -n 2")
     args = parser.parse_args()
+    refused = refusal(LACKING, sys.executable)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
     rows = [tuple(int(n) for n in spec.split("x")) for spec in args.rows.split(",")]
     counter = RequestCounter()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    results = []
+    results: list[Row] = []
+    failed = None
     try:
         host, port = server.get_host_and_port()
         for accounts, per_account in rows:
-            results.append(measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args))
+            try:
+                results.append(measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args))
+            except NoRow as exc:
+                failed = f"bench/run.py: no row for {accounts}x{per_account}: {exc}"
+                break
             print(table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
             _reset(f"http://{host}:{port}")
     finally:
         server.stop()
-    print(f"Machine: {machine()}\n")
-    print(table(results))
+    if results:
+        print(f"Machine: {machine()}\n")
+        print(table(results))
+    if failed:
+        print(failed, file=sys.stderr)
+        return 1
     return 0
 
 
