@@ -60,7 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "as --html=PATH (pytest takes a separate path that exists for a place to look for tests)")
     # The names --control, -m and the waivers may use, read before collection so a mistyped one stops the run.
     known = catalog.read(config.rootpath / "checks")
-    selection = config.stash[SELECTION] = Selection.of(config, known)
+    selection = config.stash[SELECTION] = Selection.of(config)
+    selection.check(known, config.getoption("markexpr"))
     config.option.control = list(selection.controls)  # as the controls spell them, for the report's scope
     accepted = waivers.from_config(config, known)
     audit = config.stash[AUDIT] = Audit.open(config)

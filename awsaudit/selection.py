@@ -2,8 +2,8 @@
 substring match and also picks IAM-10), by framework (`--framework "CIS AWS 5.0"`) and by severity
 (`--min-severity high`). All deselect, as `-k` and `-m` do, so pytest reports what was left out.
 
-Each name is checked against the controls of checks/ before collection: a mistyped id, framework, severity or `-m`
-marker is a usage error naming the close ones, not a run that silently selects nothing.
+Names are checked before collection, ids and `-m` markers against the controls of checks/: a mistyped one is a
+usage error naming the close or known ones, not a run that silently selects nothing.
 """
 
 from __future__ import annotations
@@ -40,28 +40,6 @@ def marker_names(expression: str) -> list[str]:
     return names
 
 
-def _controls(config: pytest.Config, catalog: Catalog) -> tuple[str, ...]:
-    """The ids `--control` names, as the controls spell them, each once; an unknown one is a usage error."""
-    given = config.getoption("control")
-    asked = split_requested(given)
-    if given and not asked:
-        raise pytest.UsageError(f"--control was given no id; known: {', '.join(catalog.ids)}")
-    spelled = {control_id.upper(): control_id for control_id in catalog.ids}
-    for name in asked:
-        if name.upper() not in spelled and catalog.complete:
-            raise pytest.UsageError(f"--control {name}: no control has this id; {close_to(name, catalog.ids)}")
-    return tuple(dict.fromkeys(spelled.get(name.upper(), name.upper()) for name in asked))
-
-
-def _check_markers(config: pytest.Config, catalog: Catalog) -> None:
-    """pytest reads `-m` with a name no test has as "select nothing" and exits 5 without a word."""
-    expression = config.getoption("markexpr") or ""
-    for name in marker_names(expression):
-        if name not in catalog.markers and catalog.complete:
-            raise pytest.UsageError(f"-m {expression!r}: no control has the marker {name!r}; "
-                                    f"{close_to(name, sorted(catalog.markers))}")
-
-
 @dataclass(frozen=True)
 class Selection:
     framework: Framework | None
@@ -69,9 +47,8 @@ class Selection:
     controls: tuple[str, ...] = ()  # ids; empty: every control
 
     @classmethod
-    def of(cls, config: pytest.Config, catalog: Catalog) -> Selection:
-        """The options as given; an unknown control, framework, severity or marker is a usage error that names the
-        close ones."""
+    def of(cls, config: pytest.Config) -> Selection:
+        """The options as given; an unknown framework or severity is a usage error that lists the known ones."""
         name, severity = config.getoption("framework"), config.getoption("min_severity")
         if name is not None and not name.strip():
             raise pytest.UsageError("--framework was given no name; known: " + ", ".join(f'"{n}"' for n in FRAMEWORKS))
@@ -81,8 +58,28 @@ class Selection:
             raise pytest.UsageError(f"--framework: {exc}") from None
         if severity is not None and severity.lower() not in SEVERITIES:
             raise pytest.UsageError(f"--min-severity {severity!r} is not one of {', '.join(SEVERITIES)}")
-        _check_markers(config, catalog)
-        return cls(framework, severity.lower() if severity else None, _controls(config, catalog))
+        given = config.getoption("control") or []
+        asked = split_requested(given)
+        if given and not asked:
+            raise pytest.UsageError("--control was given no id; give control ids such as IAM-1")
+        # Ids are upper case (controls.py), so IAM-1 is how iam-1 is spelt.
+        return cls(framework, severity.lower() if severity else None,
+                   tuple(dict.fromkeys(name.upper() for name in asked)))
+
+    def check(self, catalog: Catalog, markexpr: str) -> None:
+        """A `--control` id or a `-m` marker (pytest's `markexpr`) that no control of `catalog` has is a usage error
+        naming the close ones: pytest would select nothing and exit 5 without a word, or silently ignore a typo in
+        `-m "not ..."`."""
+        if not catalog.complete:  # the name may be in the file that failed to import; collection reports that file
+            return
+        for control_id in self.controls:
+            if control_id not in catalog.ids:
+                raise pytest.UsageError(f"--control {control_id}: no control has this id; "
+                                        f"{close_to(control_id, catalog.ids)}")
+        for name in marker_names(markexpr):
+            if name not in catalog.markers:
+                raise pytest.UsageError(f"-m {markexpr!r}: no control has the marker {name!r}; "
+                                        f"{close_to(name, sorted(catalog.markers))}")
 
     def keeps(self, item: pytest.Item) -> bool:
         """True for an item that is not a control (the suite's own tests) or a control that meets the selection."""

@@ -25,8 +25,11 @@ class Options:
         return self.given.get(name)
 
 
-def selection(known: catalog.Catalog = CONTROLS, **given: Any) -> Selection:
-    return Selection.of(Options(**given), known)  # type: ignore[arg-type]
+def selection(known: catalog.Catalog = CONTROLS, markexpr: str = "", **given: Any) -> Selection:
+    """The selection the options make, checked against the controls `known`, as the plugin does."""
+    chosen = Selection.of(Options(**given))  # type: ignore[arg-type]
+    chosen.check(known, markexpr)
+    return chosen
 
 
 @pytest.mark.parametrize(("expression", "names"), [
@@ -58,8 +61,8 @@ def test_control_ids_match_exactly_in_any_case_each_once() -> None:
 
 @pytest.mark.parametrize(("given", "message"), [
     (["IAM-99"], "--control IAM-99: no control has this id; did you mean IAM-9?"),
-    (["IAM-1,nope"], "--control nope: no control has this id; known: IAM-1, IAM-2"),
-    ([","], "--control was given no id; known: IAM-1, IAM-2"),
+    (["IAM-1,nope"], "--control NOPE: no control has this id; known: IAM-1, IAM-2"),
+    ([","], "--control was given no id; give control ids such as IAM-1"),
 ])
 def test_an_unknown_control_id_is_a_usage_error(given: list[str], message: str) -> None:
     with pytest.raises(pytest.UsageError) as raised:
