@@ -58,13 +58,13 @@ class Selection:
             raise pytest.UsageError(f"--framework: {exc}") from None
         if severity is not None and severity.lower() not in SEVERITIES:
             raise pytest.UsageError(f"--min-severity {severity!r} is not one of {', '.join(SEVERITIES)}")
-        given = config.getoption("control") or []
+        given = config.getoption("control") or []  # [] unless given; None where a config lacks the option
         asked = split_requested(given)
         if given and not asked:
             raise pytest.UsageError("--control was given no id; give control ids such as IAM-1")
         # Ids are upper case (controls.py), so IAM-1 is how iam-1 is spelt.
         return cls(framework, severity.lower() if severity else None,
-                   tuple(dict.fromkeys(name.upper() for name in asked)))
+                   tuple(dict.fromkeys(control_id.upper() for control_id in asked)))
 
     def check(self, catalog: Catalog, markexpr: str) -> None:
         """A `--control` id or a `-m` marker (pytest's `markexpr`) that no control of `catalog` has is a usage error
