@@ -9,9 +9,7 @@ from html import escape
 
 from awsaudit.controls import Control
 from awsaudit.frameworks import Framework, Requirement
-
-# A requirement's verdict on an account is its controls' worst.
-_WORST_FIRST = ("failed", "error", "waived", "passed", "not applicable")
+from awsaudit.verdicts import worst
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,8 @@ class Row:
         return "manual: not tested" if self.requirement.assessment == "manual" else "no awsaudit control yet"
 
 
-def _natural(ref: str) -> list[object]:
+def natural(ref: str) -> list[object]:
+    """Sort key: 1.2 before 1.10, IAM-2 before IAM-10."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", ref)]
 
 
@@ -38,7 +37,7 @@ def requirements(framework: Framework, controls: list[Control]) -> list[Requirem
         return list(framework.requirements)
     named = {ref for meta in controls for ref in (meta.requirements_in(framework.name) or [""])}
     return [Requirement(ref, "", "" if ref else "(the control names the framework, no requirement)")
-            for ref in sorted(named, key=_natural)]
+            for ref in sorted(named, key=natural)]
 
 
 def rows(framework: Framework, controls: list[Control], accounts: list[str],
@@ -49,11 +48,11 @@ def rows(framework: Framework, controls: list[Control], accounts: list[str],
         mapped = [meta for meta in controls if requirement.id in (meta.requirements_in(framework.name) or [""])]
         found = {}
         for account in accounts:
-            seen = {v for meta in mapped for v in verdicts.get((meta.id, account), [])}
-            worst = next((v for v in _WORST_FIRST if v in seen), "")
+            # A requirement's verdict on an account is its controls' worst.
+            judged = worst(v for meta in mapped for v in verdicts.get((meta.id, account), []))
             unrun = any((meta.id, account) not in verdicts for meta in mapped)
             # A requirement is only as judged as its least-run control: a pass with a control left out is not one.
-            found[account] = worst if worst in ("failed", "error") or not (unrun and worst) else "not all run"
+            found[account] = judged if judged in ("failed", "error") or not (unrun and judged) else "not all run"
         out.append(Row(requirement, mapped, found))
     return out
 

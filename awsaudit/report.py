@@ -1,4 +1,5 @@
-"""What a run leaves behind: the HTML report, JUnit properties and the console summary per account.
+"""What a run leaves behind: the results every output reads, and the outputs themselves (html_report.py,
+console.py, the JUnit properties here).
 
 Everything an auditor needs travels on each test report's `user_properties` (control, account, identity), so the
 same data reaches the HTML report, the JUnit XML and the console, with or without xdist workers. Every string that
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import getpass
-import os
 import signal
 import socket
 import subprocess
@@ -17,50 +17,30 @@ import threading
 from collections import Counter
 from datetime import datetime
 from html import escape
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from _pytest.junitxml import xml_key
 from pytest_html import extras
-from pytest_html.basereport import BaseReport
-from pytest_metadata.plugin import metadata_key
 
+from awsaudit import catalog, framework_view
 from awsaudit.accounts import IDENTITY, Account, account_of
-from awsaudit import framework_view, summary_page
-from awsaudit.catalog import controls_in
+from awsaudit.audit import AUDIT
+from awsaudit.console import ConsoleSummary
 from awsaudit.controls import Control, control_of
 from awsaudit.evidence import evidence_of, to_html
 from awsaudit.findings import offenders_of
 from awsaudit.frameworks import Framework
+from awsaudit.html_report import HtmlReport
+from awsaudit.scope import Scope, command_line, selection_of
 from awsaudit.sources import CREDENTIAL_REPORT
-from awsaudit.verdicts import VERDICTS, explain, reason_of, verdict_of
+from awsaudit.verdicts import PLURAL, VERDICTS, Result, explain, reason_of, verdict_of
 from awsaudit.waivers import Waiver, decide
 
-_PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "waived": "waived",
-           "not applicable": "not applicable"}
-# The columns awsaudit adds to the results table: (CSS key, heading, sortable, the user property shown).
-_COLUMNS = (("account", "Account", True, "account"), ("control", "Control", True, "control_id"),
-            ("title", "Title", False, "title"), ("severity", "Severity", True, "severity"),
-            ("frameworks", "Frameworks", False, "frameworks"))
 _IDENTITY = ("account_id", "alias", "caller_arn", "credential_report_generated")
-
-
-def reserve(path: Path) -> Path:
-    """Create `path`, or `path` with -2, -3, ... before the suffix, and return it.
-
-    Created empty and exclusively, so neither an earlier report nor a run started in the same second is overwritten;
-    the report is written into it at the end of the run.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    candidate, number = path, 1
-    while True:
-        try:
-            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-            return candidate
-        except FileExistsError:
-            number += 1
-            candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+# The xdist worker output that tells the controller which controls the selection kept.
+_SELECTED = "awsaudit_selected_controls"
 
 
 def suite_version(root: Path) -> str:
@@ -77,7 +57,7 @@ def suite_version(root: Path) -> str:
 
 
 class AuditReport:
-    """The report plugin of one run; registered by awsaudit.plugin."""
+    """The results of one run, and the outputs that state them; registered by awsaudit.plugin."""
 
     def __init__(self, config: pytest.Config, started: datetime, offline: bool, thresholds: dict[str, int],
                  framework: Framework | None = None, waivers: list[Waiver] | None = None) -> None:
@@ -85,55 +65,34 @@ class AuditReport:
         self.framework = framework
         self.waivers = waivers or []
         self.waiver_notes: dict[str, str] = {}  # nodeid -> what a waiver did to its verdict
-        # For the framework view: each control's verdicts per account (from test properties, so xdist workers'
-        # results count too).
-        self.by_control: dict[tuple[str, str], list[str]] = {}
         self.started = started
-        self.verdicts: dict[str, tuple[str, str, str]] = {}  # nodeid -> (account, verdict, line)
+        # nodeid -> its result (from test properties, so xdist workers' results count too)
+        self.results: dict[str, Result] = {}
         self.identities: dict[str, dict[str, str]] = {}
         self.offline = offline
         self.thresholds = thresholds
-        self.reserved: Path | None = None
         self.session: pytest.Session | None = None
         self.collected_by_workers = 0
-        writes_report = config.getoption("htmlpath", None) or not config.option.collectonly
-        if writes_report and not hasattr(config, "workerinput"):  # xdist workers leave the report to the controller
-            chosen = config.getoption("htmlpath", None) or str(
-                config.rootpath / "reports" / f"audit-{started:%Y%m%dT%H%M%SZ}.html")
-            self.reserved = reserve(Path(chosen).expanduser().absolute())
-            config.option.htmlpath = str(self.reserved)
-            config.option.self_contained_html = True
-            config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
+        self.selected_controls: set[str] = set()
+        self.html = HtmlReport(self)
+        config.pluginmanager.register(self.html, "awsaudit-html")
+        config.pluginmanager.register(ConsoleSummary(self), "awsaudit-console")
 
     def pytest_unconfigure(self) -> None:
-        """A run that ended before writing its report leaves no empty file behind; Ctrl-C works again."""
-        if self.reserved and self.reserved.exists() and not self.reserved.stat().st_size:
-            self.reserved.unlink()
+        """Ctrl-C works again once the run is over."""
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """The report's environment table: which suite judged, when, by which thresholds (escaped: it is HTML)."""
         self.session = session
-        for plugin in self.config.pluginmanager.get_plugins():
-            if isinstance(plugin, BaseReport):
-                _write_atomically(plugin)
-                outcomes = plugin._report.outcomes
-                outcomes["skipped"]["label"] = "Not applicable"
-                outcomes["xfailed"]["label"] = "Waived"
-                outcomes["xpassed"]["label"] = "Passed despite a waiver"
-        metadata = self.config.stash[metadata_key]
-        metadata["awsaudit"] = escape(suite_version(self.config.rootpath))
-        metadata["Audit started (UTC)"] = self.started.isoformat()
-        metadata["Run by"] = escape(f"{getpass.getuser()} on {socket.gethostname()}")
-        metadata["AWS libraries"] = {name: version(name) for name in ("boto3", "botocore", "moto")}
-        metadata["Accounts from"] = ("offline twins (fixtures/, served by moto)" if self.offline
-                                     else "AWS profiles")
-        metadata["Thresholds"] = {escape(k): v for k, v in self.thresholds.items()}
 
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_report_title(self, report: Any) -> None:
-        report.title = f"AWS audit {self.started:%Y-%m-%d %H:%M:%S} UTC"
+    @functools.cached_property
+    def version(self) -> str:
+        return suite_version(self.config.rootpath)
+
+    @functools.cached_property
+    def run_by(self) -> str:
+        return f"{getpass.getuser()} on {socket.gethostname()}"
 
     # -- collection: what each test is, as properties -------------------------------------------------------------
 
@@ -150,6 +109,17 @@ class AuditReport:
                 ("control_id", meta.id), ("account", audited.name), ("severity", meta.severity),
                 ("title", meta.title), ("frameworks", "; ".join(meta.framework_refs)),
             ]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """The controls the selection kept; an xdist worker tells the controller, which collects nothing."""
+        self.selected_controls = {meta.id for item in session.items if (meta := control_of(item))}
+        if hasattr(self.config, "workeroutput"):
+            self.config.workeroutput[_SELECTED] = sorted(self.selected_controls)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.selected_controls.update(getattr(node, "workeroutput", {}).get(_SELECTED, []))
 
     # -- each test: identity, evidence, one-line reasons ----------------------------------------------------------
 
@@ -221,21 +191,21 @@ class AuditReport:
         if "control_id" not in props or verdict is None:
             return
         self.identities.setdefault(props["account"], {}).update({k: props[k] for k in _IDENTITY if k in props})
-        line = f"{props['control_id']} {props['title']}"
-        self.by_control.setdefault((props["control_id"], props["account"]), []).append(verdict)
         reason = reason_of(report)
         if verdict == "failed" and props.get("waiver"):  # an expired waiver, or one that leaves resources out
             reason = f"{reason} [waiver: {props['waiver']}]"
-        self.verdicts[report.nodeid] = (props["account"], verdict, f"{line}: {reason}" if reason else line)
+        self.results[report.nodeid] = Result(props["account"], props["control_id"], props["title"],
+                                             props["severity"], verdict, reason,
+                                             despite_waiver=verdict == "passed" and hasattr(report, "wasxfail"))
         if props.get("waiver"):
             self.waiver_notes[report.nodeid] = f"{props['control_id']} on {props['account']}: {props['waiver']}"
 
-    # -- the whole run: per-account summaries ---------------------------------------------------------------------
+    # -- the whole run: what it covers, per-account tallies -------------------------------------------------------
 
-    def _tallies(self) -> dict[str, Counter[str]]:
+    def tallies(self) -> dict[str, Counter[str]]:
         tallies: dict[str, Counter[str]] = {}
-        for account, verdict, _ in self.verdicts.values():
-            tallies.setdefault(account, Counter())[verdict] += 1
+        for result in self.results.values():
+            tallies.setdefault(result.account, Counter())[result.verdict] += 1
         return tallies
 
     @pytest.hookimpl(optionalhook=True)
@@ -250,7 +220,7 @@ class AuditReport:
     def _incomplete(self) -> str:
         """Why the run does not cover every selected control, or "" when it does."""
         session = self.session
-        missing = max(self._selected() - len(self.verdicts), 0)
+        missing = max(self._selected() - len(self.results), 0)
         stopped = session is not None and (session.shouldstop or session.shouldfail
                                            or session.exitstatus == pytest.ExitCode.INTERRUPTED)
         if not (missing or stopped):
@@ -258,123 +228,59 @@ class AuditReport:
         count = f"{missing} of {self._selected()} selected controls did not run" if missing else "not every control ran"
         return f"INCOMPLETE: {count} (the run was interrupted or stopped early); this report does not cover them"
 
+    @functools.cached_property
+    def all_controls(self) -> list[Control] | None:
+        """Every control of checks/, selected or not, read once for the scope and the framework view; None when a
+        control file cannot be read (collection reports it)."""
+        known = catalog.read(self.config.rootpath / "checks")
+        return list(known.controls) if known.complete else None
+
+    def scope(self) -> Scope:
+        ran = {result.control for result in self.results.values()}
+        return Scope(command_line(self.config.invocation_params.args), selection_of(self.config), len(ran),
+                     None if self.all_controls is None else len(self.all_controls), len(self.selected_controls) or None,
+                     len(self.tallies()), len(self.results), tuple(self.config.stash[AUDIT].left_out))
+
+    def banners(self) -> list[str]:
+        """What the reader must know before reading any count: the run stopped early, or chose a part of checks/."""
+        return [banner for banner in (self._incomplete(), self.scope().partial) if banner]
+
+    def facts(self) -> list[tuple[str, str]]:
+        """Who ran what, when, and what it covers."""
+        return [*self.scope().lines(), ("Started (UTC)", self.started.isoformat()), ("Run by", self.run_by),
+                ("awsaudit", self.version)]
+
     @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """While the reports are written, a second Ctrl-C or SIGTERM must not leave them half-done."""
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)
-        if self.reserved is not None and self.verdicts:
-            self._write_summary_page(self.reserved)
+        self.html.finish(exitstatus)
+        junit = self.config.stash.get(xml_key, None)
+        if junit is not None and self.results:
+            for name, text in [*self.scope().lines(), *(("warning", banner) for banner in self.banners())]:
+                junit.add_global_property(name.lower().replace(" ", "_"), text)
 
-    def _write_summary_page(self, report: Path) -> None:
-        page = reserve(report.with_name(f"{report.stem}-summary{report.suffix}"))
-        head, rows = self._account_rows()
-        css = Path(__file__).with_name("report.css").read_text(encoding="utf-8")
-        _replace(page, summary_page.render(self.started, report, self._incomplete(), rows, head,
-                                           list(self.verdicts.values()), css))
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        tallies = self._tallies()
-        if not tallies:
-            return
-        terminalreporter.write_sep("=", "awsaudit: verdicts per account")
-        incomplete = self._incomplete()
-        if incomplete:
-            terminalreporter.write_line(incomplete, red=True, bold=True)
-        for account, counts in tallies.items():
-            ident = self.identities.get(account, {})
-            where = ", ".join(v for v in (ident.get("account_id"), ident.get("alias")) if v)
-            tally = ", ".join(f"{counts[v]} {_PLURAL[v]}" for v in VERDICTS)
-            terminalreporter.write_line(f"{account}{f' ({where})' if where else ''}: {tally}")
-            for acc, verdict, line in self.verdicts.values():
-                if acc == account and verdict in ("failed", "error", "waived"):
-                    terminalreporter.write_line(f"    {verdict.upper():6} {line}")
-        if self.waivers:
-            terminalreporter.write_sep("=", "awsaudit: waivers")
-            for note in self.waiver_notes.values():
-                terminalreporter.write_line(note)
-            said = " ".join(self.waiver_notes.values())
-            for waiver in self.waivers:
-                if waiver.name not in said:
-                    terminalreporter.write_line(f"{waiver.describe()}: matched no result of this run")
-        if self.framework is not None:
-            terminalreporter.write_sep("=", f"awsaudit: {self.framework.name} requirements")
-            for line in framework_view.summary_lines(self.framework, self._framework_rows()):
-                terminalreporter.write_line(line)
-
-    @functools.cached_property
-    def _framework_controls(self) -> list[Control]:
-        """Every control of checks/ the framework maps, selected or not: one left out by -k shows as not run.
-        Read once: the console and the HTML report both show the view."""
+    def framework_rows(self) -> list[framework_view.Row]:
+        """The framework's requirements, with every control of checks/ it maps, selected or not: one left out by -k
+        shows as not run."""
         assert self.framework is not None
-        return [meta for meta in controls_in(self.config.rootpath / "checks") if self.framework.name in meta.frameworks]
+        mapped = [meta for meta in self.all_controls or [] if self.framework.name in meta.frameworks]
+        by_control: dict[tuple[str, str], list[str]] = {}
+        for result in self.results.values():
+            by_control.setdefault((result.control, result.account), []).append(result.verdict)
+        return framework_view.rows(self.framework, mapped, list(self.tallies()), by_control)
 
-    def _framework_rows(self) -> list[framework_view.Row]:
-        assert self.framework is not None
-        return framework_view.rows(self.framework, self._framework_controls, list(self._tallies()), self.by_control)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        ours = [f'<th class="sortable" data-column-type="{key}">{label}</th>' if sortable else f"<th>{label}</th>"
-                for key, label, sortable, _ in _COLUMNS]
-        cells[:] = [cells[0], *ours, *cells[1:]]
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
-        props = dict(getattr(report, "user_properties", []))
-        if props.get("verdict") == "error" and report.when == "call":
-            # pytest counts an exception in the test body as failed; the control could not be evaluated.
-            cells[0] = '<td class="col-result">Error</td>'
-        elif props.get("verdict") in ("not applicable", "waived"):
-            cells[0] = f'<td class="col-result">{props["verdict"].capitalize()}</td>'
-        elif props.get("verdict") == "passed" and getattr(report, "wasxfail", None):
-            cells[0] = '<td class="col-result">Passed despite a waiver</td>'
-        ours = [f'<td class="col-{key}">{escape(str(props.get(source, "")))}</td>' for key, _, _, source in _COLUMNS]
-        cells[:] = [cells[0], *ours, *cells[1:]]
-
-    def _account_rows(self) -> tuple[list[str], list[list[str]]]:
+    def account_rows(self) -> tuple[list[str], list[list[str]]]:
         """The per-account table: its head and one row per account."""
         head = ["Account", "Account id", "Alias", "Audited as", "Credential report generated",
-                *(_PLURAL[v].capitalize() for v in VERDICTS)]
+                *(PLURAL[v].capitalize() for v in VERDICTS)]
         rows = []
-        for account, counts in self._tallies().items():
+        for account, counts in self.tallies().items():
             ident = self.identities.get(account, {})
             rows.append([account, *(ident.get(k, "") for k in _IDENTITY), *(str(counts[v]) for v in VERDICTS)])
         return head, rows
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
-                                    session: pytest.Session) -> None:
-        head, rows = self._account_rows()
-        incomplete = self._incomplete()
-        if incomplete:
-            prefix.append(f'<p class="awsaudit-incomplete">{escape(incomplete)}</p>')
-        prefix.append(
-            f"<h2>Audit</h2><p>Started {escape(self.started.isoformat())}. "
-            "Each row below opens to its evidence and remediation.</p>"
-            '<table class="awsaudit-accounts"><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
-            + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-            + "</table>"
-        )
-        if self.framework is not None:
-            prefix.append(framework_view.to_html(self.framework, self._framework_rows(), list(self._tallies())))
-
-def _replace(path: Path, rendered: str) -> None:
-    """Write to a temporary file and rename it into place: a run killed while writing leaves the earlier state (the
-    empty reserved file), never half a page."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_text(rendered, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _write_atomically(html: BaseReport) -> None:
-    """Make pytest-html write its report through `_replace`."""
-    path: Path = html._report_path
-    html._write_report = lambda rendered: _replace(path, rendered)  # type: ignore[method-assign]
 
 
 def _known_identity(audited: Account) -> dict[str, str]:

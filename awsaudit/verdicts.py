@@ -7,7 +7,7 @@ reasons replace tracebacks in the console, the report and JUnit XML, with access
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,6 +17,35 @@ from awsaudit.errors import AuditError
 from awsaudit.secrecy import mask
 
 VERDICTS = ("passed", "failed", "error", "waived", "not applicable")
+# How a count of each reads: "3 errors".
+PLURAL = {"passed": "passed", "failed": "failed", "error": "errors", "waived": "waived",
+          "not applicable": "not applicable"}
+# Where several verdicts meet (a requirement's controls, a control's phases) the first of these seen is the one told.
+_WORST_FIRST = ("failed", "error", "waived", "passed", "not applicable")
+
+
+def worst(seen: Iterable[str]) -> str:
+    """The verdict that decides among `seen`, or "" when there is none."""
+    found = set(seen)
+    return next((verdict for verdict in _WORST_FIRST if verdict in found), "")
+
+
+@dataclass(frozen=True)
+class Result:
+    """One control's verdict on one account, as every output states it."""
+
+    account: str
+    control: str
+    title: str
+    severity: str
+    verdict: str  # one of VERDICTS
+    reason: str
+    despite_waiver: bool = False  # passed while a waiver still covers it: the waiver can be removed
+
+    @property
+    def line(self) -> str:
+        """The line the console and the summary page give each result: `ID title: reason`."""
+        return f"{self.control} {self.title}: {self.reason}" if self.reason else f"{self.control} {self.title}"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import pytest
 
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
-from awsaudit.report import _write_atomically, reserve
+from awsaudit.report_files import reserve, write_atomically
 from conftest import ROOT_CHECKS, details, make_project, report_data, run_audit, twin_text
 
 
@@ -363,7 +363,7 @@ def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.Monk
     """Killed between writing and renaming, the run leaves the reserved (empty) file and no partial one."""
     target = reserve(tmp_path / "audit.html")
     html = SimpleNamespace(_report_path=target)
-    _write_atomically(html)  # type: ignore[arg-type]
+    write_atomically(html)  # type: ignore[arg-type]
 
     def killed(src: object, dst: object) -> None:
         raise KeyboardInterrupt

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from awsaudit.report import reserve
+from awsaudit.report_files import reserve
 from conftest import AuditRun, details, make_project, report_data, run_audit, twin_text
 
 HOSTILE = '<script>alert("x")</script>'

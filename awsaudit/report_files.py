@@ -1,0 +1,48 @@
+"""Report files: each run gets a name no earlier report has, and a file is written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pytest_html.basereport import BaseReport
+
+
+def reserve(path: Path) -> Path:
+    """Create `path`, or `path` with -2, -3, ... before the suffix, and return it.
+
+    Created empty and exclusively, so neither an earlier report nor a run started in the same second is overwritten;
+    the report is written into it at the end of the run.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    candidate, number = path, 1
+    while True:
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+def replace(path: Path, rendered: str) -> None:
+    """Write to a temporary file and rename it into place: a run killed while writing leaves the earlier state (the
+    empty reserved file), never half a page."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(rendered, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_atomically(html: BaseReport) -> None:
+    """Make pytest-html write its report through `replace`."""
+    path: Path = html._report_path
+    html._write_report = lambda rendered: replace(path, rendered)  # type: ignore[method-assign]
+
+
+def write_nothing(html: BaseReport) -> None:
+    """Make pytest-html write no report: a run that audited nothing (a usage error, an empty selection) leaves no
+    file to be mistaken for an audit."""
+    html._write_report = lambda rendered: None  # type: ignore[method-assign]
