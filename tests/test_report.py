@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tomllib
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from awsaudit.report_files import reserve
-from conftest import AuditRun, details, make_project, report_data, run_audit, twin_text
+from awsaudit.scope import Scope, command_line
+from conftest import REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -132,3 +136,75 @@ def test_a_static_summary_page_lists_accounts_and_every_failure(offline_audit: A
     assert f"<h2>Failures and errors ({failures})</h2>" in page
     assert "<li><b>noncompliant</b> FAILED ROOT-5 Root user has MFA enabled: root user MFA is not enabled" in page
     assert '<a href="report.html">' in page
+
+
+def test_rows_show_the_one_line_reason_and_failures_sort_most_severe_first(offline_audit: AuditRun) -> None:
+    row = rows(offline_audit)["test_root_has_mfa[noncompliant]"]
+    assert '<td class="col-reason">root user MFA is not enabled: mfa_active = false, AccountMFAEnabled = 0</td>' \
+           in row["resultsTableRow"]
+    failed = [row["severity"] for row in rows(offline_audit).values() if row["result"] == "failed"]
+    assert failed == sorted(failed, key=["critical", "high", "medium", "low"].index)
+    assert len(set(failed)) > 1
+
+
+def test_the_summary_page_rolls_results_up_per_control(offline_audit: AuditRun) -> None:
+    page = offline_audit.report.with_name("report-summary.html").read_text(encoding="utf-8")
+    counts = Counter(verdict for name, verdict in offline_audit.verdicts.items() if name.startswith("test_root_has_mfa["))
+    cells = "".join(f"<td>{counts[v]}</td>" for v in ("passed", "failed", "error", "waived", "not applicable"))
+    assert f"<tr><td>ROOT-5</td><td>Root user has MFA enabled</td><td>critical</td>{cells}</tr>" in page
+    assert page.index("<td>ROOT-5</td>") < page.index("<td>IAM-3</td>")  # critical before high
+
+
+# -- every report says what it covers ----------------------------------------------------------------------------------
+
+def test_a_full_audit_says_it_ran_every_control(offline_audit: AuditRun) -> None:
+    ran = "22 of 22 controls ran on 9 accounts (198 results)"
+    assert f"coverage: {ran}" in offline_audit.output and "PARTIAL" not in offline_audit.output
+    for page in (offline_audit.report, offline_audit.report.with_name("report-summary.html")):
+        text = page.read_text(encoding="utf-8")
+        assert f"<th>Coverage</th><td>{ran}</td>" in text and "PARTIAL" not in text
+        assert "<th>Selection</th><td>every control" in text and "<th>Accounts left out</th><td>none</td>" in text
+
+
+def test_a_selection_says_it_is_partial_in_every_report_under_xdist_too(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "--account", "compliant,noncompliant", "-m", "critical", "-n", "2")
+    ran = "4 of 22 controls ran on 2 accounts (8 results)"
+    partial = "PARTIAL: the selection (-m critical) kept 4 of the 22 controls; this report does not cover the other 18"
+    command = f"pytest -p no:cacheprovider --html={run.report} --junitxml={run.junit} --offline --account " \
+              "compliant,noncompliant -m critical -n 2"
+    assert run.returncode == 1, run.output
+    assert partial in run.output and f"coverage: {ran}" in run.output and f"command: {command}" in run.output
+    assert "accounts left out: none" in run.output
+    for page in (run.report, run.report.with_name("report-summary.html")):
+        text = page.read_text(encoding="utf-8")
+        assert f'<p class="awsaudit-incomplete">{partial}</p>' in text
+        assert f"<th>Coverage</th><td>{ran}</td>" in text and "<th>Selection</th><td>-m critical</td>" in text
+        assert f"<th>Command</th><td>{command}</td>" in text
+    suite = {p.get("name"): p.get("value") for p in ET.parse(run.junit).getroot().find("testsuite/properties")}
+    assert suite == {"command": command, "selection": "-m critical", "coverage": ran, "accounts_left_out": "none",
+                     "warning": partial}
+
+
+def test_the_command_line_shows_no_secret() -> None:
+    shown = command_line(["--offline", "-o", "aws_secret_access_key=abc", "--password", "hunter2", "-k",
+                          "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "--html=my report.html"])
+    assert shown == ("pytest --offline -o aws_secret_access_key=[hidden] --password [hidden] -k '…MPLE' [hidden] "
+                     "'--html=my report.html'")
+
+
+def test_accounts_left_out_are_named_with_why() -> None:
+    scope = Scope("pytest", "every control", 2, 2, 2, 1, 2, ("Sandbox (444455556666): SUSPENDED",))
+    assert dict(scope.lines())["Accounts left out"] == "Sandbox (444455556666): SUSPENDED"
+    assert scope.partial == ""
+
+
+# -- a run that audited nothing writes nothing -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "code"), [(("-k", "(("), 4), (("-k", "nosuchcontrol"), 5)])
+def test_a_usage_error_or_an_empty_selection_writes_no_report(tmp_path: Path, args: tuple[str, ...], code: int) -> None:
+    folder = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--offline",
+                           "--account", "compliant", f"--html={folder / 'x.html'}", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert not list(folder.glob("*")) and "Generated html report" not in done.stdout
