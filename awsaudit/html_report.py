@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 # pytest-html's outcome -> the label its rows, filter boxes and counts read.
 LABELS = {"passed": "Passed", "failed": "Failed", "error": "Error", "skipped": "Not applicable", "xfailed": "Waived",
           "xpassed": "Passed despite a waiver", "rerun": "Rerun"}
-# The columns awsaudit adds to the results table: (CSS key, heading, sortable, the user property shown).
+# The columns awsaudit adds to the results table: (CSS key, heading, sortable, the user property shown, or "reason").
 _COLUMNS = (("account", "Account", True, "account"), ("control", "Control", True, "control_id"),
             ("title", "Title", False, "title"), ("severity", "Severity", True, "severity"),
-            ("reason", "Reason", False, ""), ("frameworks", "Frameworks", False, "frameworks"))
+            ("reason", "Reason", False, "reason"), ("frameworks", "Frameworks", False, "frameworks"))
 # Exit codes of runs that audited nothing: they leave no report to be mistaken for an audit.
 _NOTHING_AUDITED = (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED)
 
@@ -115,7 +115,7 @@ class HtmlReport:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
         props = dict(getattr(report, "user_properties", []))
-        shown = {**props, "": reason_of(report) if "control_id" in props else ""}
+        shown = {**props, "reason": reason_of(report) if "control_id" in props else ""}
         ours = [f'<td class="col-{key}">{escape(str(shown.get(source, "")))}</td>' for key, _, _, source in _COLUMNS]
         cells[:] = [f'<td class="col-result">{LABELS[category(report)]}</td>', *ours, *cells[1:]]
 
