@@ -33,6 +33,7 @@ from botocore.exceptions import (
 
 from awsaudit import guard, thresholds
 from awsaudit.errors import AuditError, SourceError, error_code
+from awsaudit.sources import SETTINGS, SOURCES, Source
 
 T = TypeVar("T")
 
@@ -159,21 +160,24 @@ class Account:
     """One audited account, reached through one AWS profile (None: botocore's default credential chain)."""
 
     def __init__(self, name: str, profile: str | None, config_file: Path | None = None,
-                 config: Config | None = None, expected_id: str | None = None, role_arn: str | None = None) -> None:
+                 settings: Mapping[str, int] | None = None, expected_id: str | None = None,
+                 role_arn: str | None = None, regions: tuple[str, ...] = ()) -> None:
         self.name = name
         self.profile = profile
         self.expected_id = expected_id
         self.role_arn = role_arn  # reached by assuming this role with the profile's credentials (organizations)
+        self.settings = dict(settings or thresholds.defaults())
+        self.region_globs = regions  # the `regions` setting: only regions matching one of these are read (none: all)
         self._config_file = config_file
-        self._config = config or client_config(thresholds.defaults())
+        self._config = client_config(self.settings)
         self._lock = threading.RLock()
         self._session: boto3.Session | None = None
-        self._clients: dict[str, Any] = {}
-        # One lock per source, so an account's sources are read concurrently yet each only once.
-        self._source_locks: dict[tuple[str, str], threading.Lock] = {}
-        self._fetched: dict[tuple[str, str], tuple[bool, Any]] = {}
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        # One lock per source and region, so an account's sources are read concurrently yet each only once.
+        self._source_locks: dict[tuple[str, str, str | None], threading.Lock] = {}
+        self._fetched: dict[tuple[str, str, str | None], tuple[bool, Any]] = {}
         self._retried = threading.local()  # retries seen by the calls of this thread
-        self._retries: dict[tuple[str, str], int] = {}
+        self._retries: dict[tuple[str, str, str | None], int] = {}
 
     def __repr__(self) -> str:
         return f"Account({self.name!r})"
@@ -207,20 +211,14 @@ class Account:
         return core
 
     def client(self, service: str, region: str | None = None) -> Any:
-        """A client for the account (in the profile's region by default); credential calls (sts:AssumeRole...) are
-        botocore's alone, never a control's. A client for another region is made afresh and not kept: an account's
-        regions are each read once, and a hundred accounts' regional clients would hold a gigabyte."""
+        """A client for the account, in the profile's region by default, kept until the account is released; credential
+        calls (sts:AssumeRole...) are botocore's alone, never a control's."""
         with self._lock:
-            if region is not None:
-                return self._new_client(service, region)
-            if service not in self._clients:
-                self._clients[service] = self._new_client(service, None)
-            return self._clients[service]
-
-    def _new_client(self, service: str, region: str | None) -> Any:
-        client = self.session.client(service, config=self._config, region_name=region)
-        guard.refuse_credential_calls(client)
-        return client
+            if (service, region) not in self._clients:
+                client = self.session.client(service, config=self._config, region_name=region)
+                guard.refuse_credential_calls(client)
+                self._clients[service, region] = client
+            return self._clients[service, region]
 
     def release(self) -> None:
         """Drop the account's session and clients once its controls have run; what was read stays."""
@@ -229,12 +227,17 @@ class Account:
             self._session = None
 
     def fetch(self, service: str, source: str, loader: Callable[[Any], T], region: str | None = None) -> T:
-        """`loader(client)` once per run for each (service, source); later calls get its value or the same error.
+        """`loader(client)` once per run for each (service, source, region); later calls get its value or the same
+        error. `source` names the data in messages ("credential report"); the first loader given is the one used."""
+        ok, value = self._attempt(service, source, loader, region)
+        if not ok:
+            raise SourceError(f"{self.name}: {source}{f' in {region}' if region else ''}: {value}")
+        return value
 
-        `source` names the data in messages ("credential report"), and includes the region for a regional source;
-        the first loader given for it is the one used.
-        """
-        key = (service, source)
+    def _attempt(self, service: str, source: str, loader: Callable[[Any], T],
+                 region: str | None) -> tuple[bool, Any]:
+        """(True, value), or (False, why it could not be read), fetched once."""
+        key = (service, source, region)
         with self._lock:
             source_lock = self._source_locks.setdefault(key, threading.Lock())
         with source_lock:
@@ -244,20 +247,68 @@ class Account:
                     client = self.client(service, region)
                     self._fetched[key] = (True, loader(client))
                 except AuditError as exc:
-                    self._fetched[key] = (False, f"{source}: {exc}")
+                    self._fetched[key] = (False, str(exc))
                 except (ClientError, BotoCoreError) as exc:
                     # IAM actions use the service's signing name (elbv2 -> elasticloadbalancing).
                     prefix = client.meta.service_model.signing_name if client is not None else service
                     hint = (f" (role {self.role_arn}: it must exist in the account and trust the profile's identity)"
                             if self.role_arn and getattr(exc, "operation_name", "") == "AssumeRole" else "")
-                    self._fetched[key] = (False, f"{source}: {describe_aws_error(exc, prefix)}{hint}")
+                    self._fetched[key] = (False, f"{describe_aws_error(exc, prefix)}{hint}")
                 except Exception as exc:  # a loader's bug: every control that needs it says so, in one line
-                    self._fetched[key] = (False, f"{source}: could not be read ({type(exc).__name__}: {exc})")
+                    self._fetched[key] = (False, f"could not be read ({type(exc).__name__}: {exc})")
                 self._retries[key] = self._thread_retries() - retried_before
-            ok, value = self._fetched[key]
-        if not ok:
-            raise SourceError(f"{self.name}: {value}")
-        return value
+            return self._fetched[key]
+
+    def read(self, source: Source) -> Any:
+        """A declared source's value, read once per run and shared; a regional one as `{region: value}` for every
+        region `regions` gives, read once per region. A region that fails fails the read, naming each region."""
+        if not source.regional:
+            return self.read_in(source, None)
+        regions = self.regions(source.service)
+        found, failed = {}, {}
+        for region in regions:
+            ok, value = self._attempt(source.service, source.title, self._loader(source), region)
+            (found if ok else failed)[region] = value
+        if failed:
+            raise SourceError(f"{self.name}: {source.title}: could not be read in {len(failed)} of {len(regions)} "
+                              "regions: " + "; ".join(f"{region}: {why}" for region, why in failed.items()))
+        return found
+
+    def read_in(self, source: Source, region: str | None) -> Any:
+        """A declared source's value in one region (None: the profile's region), read once."""
+        return self.fetch(source.service, source.title, self._loader(source), region)
+
+    def _loader(self, source: Source) -> Callable[[Any], Any]:
+        """`source.loader(client)` given the sources it builds on, read first, and the run's settings."""
+
+        def load(client: Any) -> Any:
+            given = {}
+            for name in source.uses:
+                if name == SETTINGS:
+                    given[name] = self.settings
+                elif name in SOURCES:
+                    given[name] = self.read(SOURCES[name])
+                else:
+                    raise SourceError(f"source {source.name} takes {name!r}, which is no declared source (nor "
+                                      f"{SETTINGS})")
+            return source.loader(client, **given)
+
+        return load
+
+    def regions(self, service: str) -> list[str]:
+        """The regions to read `service` in: those enabled for the account, in which AWS offers the service (in the
+        account's partition), and that the `regions` setting keeps."""
+        enabled = self.read(SOURCES["enabled_regions"])
+        partition = self.identity.caller_arn.split(":")[1]
+        offered = set(self.session.get_available_regions(service, partition))
+        kept = [region for region in enabled if region in offered
+                and (not self.region_globs or any(fnmatch.fnmatchcase(region, glob) for glob in self.region_globs))]
+        if not kept:
+            raise SourceError(f"{self.name}: no region to read {service} in: enabled {', '.join(enabled) or 'none'}; "
+                              f"{service} is offered in {len(offered)} regions of partition {partition}"
+                              + (f"; the regions setting keeps {' '.join(self.region_globs)}"
+                                 if self.region_globs else ""))
+        return kept
 
     def _thread_retries(self) -> int:
         return getattr(self._retried, "count", 0)
@@ -266,13 +317,13 @@ class Account:
         """botocore calls this in the thread that made the call: the loader's own thread."""
         self._retried.count = self._thread_retries() + parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
 
-    def retries(self, service: str, source: str) -> int:
-        """How many times AWS calls were retried (throttling, transient errors) while fetching this source."""
-        return self._retries.get((service, source), 0)
+    def retries(self, source: Source) -> int:
+        """How many times AWS calls were retried (throttling, transient errors) while reading a source, in all regions."""
+        return sum(count for (_, title, _), count in self._retries.items() if title == source.title)
 
-    def cached(self, service: str, source: str) -> Any | None:
+    def cached(self, service: str, source: str, region: str | None = None) -> Any | None:
         """A source already fetched successfully, or None; never fetches."""
-        ok, value = self._fetched.get((service, source), (False, None))
+        ok, value = self._fetched.get((service, source, region), (False, None))
         return value if ok else None
 
     @property

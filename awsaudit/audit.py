@@ -94,7 +94,7 @@ def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
 def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     given = config.getoption("account")
     organizations, requested = discovery.split(accounts.split_requested(given))
-    settings = accounts.client_config(audit.thresholds)
+    regions = tuple(config.getini("regions"))
     if audit.offline:
         try:
             twins = load_all(config.rootpath / "fixtures", audit.started)
@@ -123,7 +123,8 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
 
     def open_account(name: str, profile: str | None, expected_id: str | None = None,
                      role_arn: str | None = None) -> Account:
-        return Account(name, profile, config_file, settings, expected_id or pins.get(name), role_arn)
+        return Account(name, profile, config_file, audit.thresholds, expected_id or pins.get(name), role_arn,
+                       regions)
 
     if audit.offline:
         chosen = [open_account(name, name) for name in names]

@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "none", default="")
     parser.addini("org_role", "awsaudit: the role `--account org:<profile>` assumes in each member account "
                   f"(default {DEFAULT_ROLE}; use a read-only audit role)", default=DEFAULT_ROLE)
+    parser.addini("regions", "awsaudit: read regional sources only in the enabled regions matching these globs "
+                  "('us-*', 'eu-west-1'); empty for every enabled region", type="args", default=[])
     parser.addini("account_ids", "awsaudit: `profile = 123456789012` lines; a profile that signs in to another "
                   "account is not audited", type="linelist", default=[])
 
@@ -65,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.control = list(selection.controls)  # as the controls spell them, for the report's scope
     accepted = waivers.from_config(config, known)
     audit = config.stash[AUDIT] = Audit.open(config)
-    prefetch = config.stash[PREFETCH] = Prefetch(audit.thresholds)
+    prefetch = config.stash[PREFETCH] = Prefetch()
     audit.cleanup.callback(prefetch.close)  # before the offline emulation ends: the stack unwinds in reverse
     config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds,
                                               selection.framework, accepted), "awsaudit-report")

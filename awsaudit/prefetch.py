@@ -2,7 +2,8 @@
 so slow AWS work (a credential report being generated, a dozen regions answering) overlaps instead of queueing,
 and no account waits behind another.
 
-Every read goes through `Account.fetch`, so a source is still read once per run and a failed read is still the
+The work is flat: one task per (account, source, region) in one bounded pool, never a pool inside a pool. Every read
+goes through the account's fetch-once cache, so a source is still read once per run and a failed read is still the
 ERROR of each control that needs it; reading ahead changes when data arrives, never what a control concludes.
 """
 
@@ -10,31 +11,35 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable, Mapping
+from typing import Iterable
 
 import pytest
 
 from awsaudit.accounts import Account, account_of
-from awsaudit.sources import READERS
+from awsaudit.sources import Source, needed
 
 # Concurrent reads across all accounts: enough to overlap waits, few enough not to trip AWS's rate limits.
 WORKERS = 16
+# Read first: the credential report takes AWS longest to generate.
+FIRST = ("credential_report",)
 
 
 class Prefetch:
-    def __init__(self, settings: Mapping[str, int]) -> None:
-        self._settings = settings
+    def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="awsaudit-prefetch")
-        self._needs: dict[Account, set[str]] = {}
+        self._needs: dict[Account, list[Source]] = {}
         self._started: set[Account] = set()
         self._lock = threading.Lock()
 
     def plan(self, items: Iterable[pytest.Item]) -> list[Account]:
         """Note which sources each account's selected controls read; returns the accounts, in run order."""
+        names: dict[Account, set[str]] = {}
         for item in items:
             account = account_of(item)
             if account is not None:
-                self._needs.setdefault(account, set()).update(set(item.fixturenames) & set(READERS))
+                names.setdefault(account, set()).update(item.fixturenames)
+        for account, wanted in names.items():
+            self._needs[account] = sorted(needed(wanted), key=lambda source: source.name not in FIRST)
         return list(self._needs)
 
     def start(self, account: Account) -> None:
@@ -51,9 +56,27 @@ class Prefetch:
             account.identity
         except Exception:  # remembered by the account: every control of it reports the cause
             return
-        for name in READERS:  # in READERS' order: the credential report, slowest to generate, first
-            if name in self._needs[account]:
-                self._pool.submit(READERS[name], account, self._settings)
+        for source in self._needs[account]:
+            if source.regional:
+                self._pool.submit(self._regions, account, source)
+            else:
+                self._pool.submit(self._quietly, account, source, None)
+
+    def _regions(self, account: Account, source: Source) -> None:
+        """A regional source: one task per region it is read in."""
+        try:
+            regions = account.regions(source.service)
+        except Exception:  # the control that needs the source reports why no region could be read
+            return
+        for region in regions:
+            self._pool.submit(self._quietly, account, source, region)
+
+    @staticmethod
+    def _quietly(account: Account, source: Source, region: str | None) -> None:
+        try:
+            account.read_in(source, region)
+        except Exception:  # remembered by the account for every control that needs it
+            pass
 
     def close(self) -> None:
         """Drop reads not begun and wait for those under way: none may outlive the run (or its offline emulation)."""

@@ -34,7 +34,6 @@ from awsaudit.findings import offenders_of
 from awsaudit.frameworks import Framework
 from awsaudit.html_report import HtmlReport
 from awsaudit.scope import Scope, command_line, selection_of
-from awsaudit.sources import CREDENTIAL_REPORT
 from awsaudit.verdicts import PLURAL, VERDICTS, Result, explain, reason_of, verdict_of
 from awsaudit.waivers import Waiver, decide
 
@@ -286,7 +285,7 @@ class AuditReport:
 def _known_identity(audited: Account) -> dict[str, str]:
     """What the run already knows of the account, without fetching anything."""
     identity = audited.cached(*IDENTITY)
-    report = audited.cached(*CREDENTIAL_REPORT)
+    report = audited.cached("iam", "credential report")
     found = {}
     if identity is not None:
         found.update(account_id=identity.account_id, alias=identity.alias or "", caller_arn=identity.caller_arn)

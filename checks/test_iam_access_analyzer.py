@@ -1,4 +1,4 @@
-"""IAM-12: IAM Access Analyzer watches every enabled region."""
+"""IAM-12: IAM Access Analyzer watches every region the audit reads."""
 
 from awsaudit import control
 from awsaudit.frameworks import CIS_3, CIS_5, SECURITY_HUB
@@ -15,7 +15,7 @@ def test_access_analyzer_in_every_region(access_analyzers, findings):
     Access Analyzer finds resources shared outside the account: public buckets, keys and roles trusted by
     strangers. A region it does not watch is a region where such sharing goes unnoticed.
     """
-    findings.judge("enabled regions", access_analyzers, {
+    findings.judge("regions", access_analyzers, {
         region: "no active analyzer" + (f" ({', '.join(a['name'] + ' ' + a['status'] for a in found)})"
                                         if found else "")
         for region, found in access_analyzers.items() if not any(a["status"] == "ACTIVE" for a in found)})

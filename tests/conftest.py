@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -15,15 +16,19 @@ from pathlib import Path
 
 import pytest
 
+from awsaudit.aws import MODULES
 from awsaudit.frameworks import marker_lines
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Tests import controls (the catalog): their markers must be known under --strict-markers here too."""
+    """Tests import controls (the catalog): their markers must be known under --strict-markers here too; and the
+    engine's sources are declared, as in a run."""
     for line in marker_lines():
         config.addinivalue_line("markers", line)
+    for name in MODULES:
+        importlib.import_module(name)
 
 
 @dataclass

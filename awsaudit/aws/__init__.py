@@ -1,0 +1,13 @@
+"""What the audit reads from AWS, one module per service: its sources (each one declared AWS read) and the models
+they parse into. No module here knows pytest; each declared source becomes the fixture of its name.
+
+MODULES is the one table of service modules: the plugin loads each, so every source is known before collection.
+"""
+
+MODULES = (
+    "awsaudit.aws.iam",
+    "awsaudit.aws.account",
+    "awsaudit.aws.ec2",
+    "awsaudit.aws.accessanalyzer",
+    "awsaudit.aws.organizations",
+)

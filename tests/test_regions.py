@@ -1,0 +1,79 @@
+"""Regional sources: read in every region enabled for the account, offered for the service and kept by the `regions`
+setting; a region that fails is an ERROR naming it, never a region silently left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from awsaudit.accounts import Account, Identity
+from awsaudit.errors import SourceError
+from awsaudit.sources import SOURCES, Source
+from conftest import details, run_audit
+
+ENABLED = ["ap-south-1", "eu-west-1", "eu-west-3", "us-east-1"]
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> Account:
+    """An account whose enabled regions are ENABLED, in the commercial partition; it reaches no AWS."""
+    audited = Account("prod", None)
+    monkeypatch.setattr(Account, "identity", property(lambda self: Identity("111111111111",
+                                                                            "arn:aws:iam::111111111111:user/a", None)))
+    real_read = audited.read
+    monkeypatch.setattr(audited, "read", lambda source: ENABLED if source.name == "enabled_regions"
+                        else real_read(source))
+    return audited
+
+
+def test_regions_are_the_enabled_ones_the_service_is_offered_in(account: Account) -> None:
+    assert account.regions("accessanalyzer") == ENABLED
+
+
+def test_the_regions_setting_keeps_only_the_regions_its_globs_match(account: Account) -> None:
+    account.region_globs = ("eu-*", "us-east-1")
+    assert account.regions("accessanalyzer") == ["eu-west-1", "eu-west-3", "us-east-1"]
+
+
+def test_no_region_left_to_read_is_an_error_not_a_pass(account: Account) -> None:
+    account.region_globs = ("me-*",)
+    with pytest.raises(SourceError, match="prod: no region to read accessanalyzer in: enabled ap-south-1, eu-west-1, "
+                                          "eu-west-3, us-east-1; .* the regions setting keeps me-\\*"):
+        account.regions("accessanalyzer")
+
+
+def test_a_region_that_fails_fails_the_read_naming_each_region(account: Account,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def loader(client: Any) -> str:
+        region = client.meta.region_name
+        calls.append(region)
+        if region in ("eu-west-1", "us-east-1"):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListAnalyzers")
+        return f"read in {region}"
+
+    probe = Source("probe", "probe source", "accessanalyzer", True, ("access-analyzer:ListAnalyzers",), loader, (),
+                   None, "here")
+    monkeypatch.setitem(SOURCES, "probe", probe)
+    for _ in range(2):  # the second read answers from what the first remembered
+        with pytest.raises(SourceError) as caught:
+            account.read(probe)
+        assert str(caught.value) == (
+            "prod: probe source: could not be read in 2 of 4 regions: "
+            "eu-west-1: access-analyzer:ListAnalyzers was denied (AccessDeniedException): grant "
+            "access-analyzer:ListAnalyzers to the identity that runs the audit; "
+            "us-east-1: access-analyzer:ListAnalyzers was denied (AccessDeniedException): grant "
+            "access-analyzer:ListAnalyzers to the identity that runs the audit")
+    assert sorted(calls) == ENABLED  # each region read once
+
+
+def test_an_audit_reads_only_the_regions_the_setting_keeps(tmp_path: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "--account", "compliant", "--control", "IAM-12", "-o", "regions=eu-* us-west-2")
+    assert run.verdicts == {"test_access_analyzer_in_every_region[compliant]": "passed"}, run.output
+    opened = details(run.report)["test_access_analyzer_in_every_region[compliant]"]
+    assert "<tr><th>regions read</th><td>eu-central-1<br>eu-north-1<br>eu-west-1<br>eu-west-2<br>eu-west-3<br>" \
+           "us-west-2</td></tr>" in opened
