@@ -33,6 +33,7 @@ from botocore.exceptions import (
 
 from awsaudit import guard, thresholds
 from awsaudit.errors import AuditError, SourceError, error_code
+from awsaudit.sources import IDENTITY as IDENTITY_PARAMETER
 from awsaudit.sources import SETTINGS, SOURCES, Source
 
 T = TypeVar("T")
@@ -286,11 +287,13 @@ class Account:
             for name in source.uses:
                 if name == SETTINGS:
                     given[name] = self.settings
+                elif name == IDENTITY_PARAMETER:
+                    given[name] = self.identity
                 elif name in SOURCES:
                     given[name] = self.read(SOURCES[name])
                 else:
                     raise SourceError(f"source {source.name} takes {name!r}, which is no declared source (nor "
-                                      f"{SETTINGS})")
+                                      f"{SETTINGS} or {IDENTITY_PARAMETER})")
             return source.loader(client, **given)
 
         return load

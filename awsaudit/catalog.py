@@ -1,37 +1,38 @@
 """The controls of checks/, read from their own metadata before a run collects them.
 
-The README's catalog table is made from them, so it cannot drift; a run checks against them that `--control`, `-m`
-and the waivers name controls and markers that exist.
+The README's catalog and permission tables and docs/iam-policy.json are made from them and the sources they read,
+so none can drift; a run checks against them that `--control`, `-m` and the waivers name controls and markers that
+exist.
 
-    python -m awsaudit.catalog            print the table
-    python -m awsaudit.catalog --write    put it into README.md between the catalog markers
+    python -m awsaudit.catalog            print the catalog table
+    python -m awsaudit.catalog --write    write both tables into README.md, and docs/iam-policy.json
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import importlib.util
+import json
 import inspect
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Iterable, Iterator
 
 import pytest
 
-from awsaudit.controls import Control
+from awsaudit import fixtures, permissions
+from awsaudit.aws import MODULES
+from awsaudit.controls import Control, id_order
 from awsaudit.frameworks import FRAMEWORKS
+from awsaudit.sources import SOURCES
 
 START, END = "<!-- catalog:start (python -m awsaudit.catalog --write) -->", "<!-- catalog:end -->"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def id_order(control: Control) -> list[object]:
-    """Sort key: IAM-2 before IAM-10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", control.id)]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Catalog:
 
     controls: tuple[Control, ...]  # in id order
     markers: frozenset[str]
+    # The declared sources each control reads (by control id), its composite fixtures followed down to them.
+    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Control files that failed to import. Collection reports each and the run stops, so names that may be defined
     # there are not refused as unknown.
     unreadable: tuple[str, ...] = ()
@@ -61,21 +64,54 @@ def _module(path: Path) -> ModuleType:
     return module
 
 
-def _control_marks(module: ModuleType) -> Iterator[list[pytest.Mark]]:
-    """The marks of each control a module defines: its own and the module's `pytestmark`, as -m sees them."""
+def _controls(module: ModuleType) -> Iterator[tuple[object, list[pytest.Mark]]]:
+    """Each control a module defines, with its marks: its own and the module's `pytestmark`, as -m sees them."""
     shared = getattr(module, "pytestmark", [])
     shared = [getattr(mark, "mark", mark) for mark in (shared if isinstance(shared, list) else [shared])]
     for value in vars(module).values():
         own = getattr(value, "pytestmark", []) if inspect.isfunction(value) else []
         if any(mark.name == "control" for mark in own):
-            yield [*own, *shared]
+            yield value, [*own, *shared]
+
+
+def _parameters(module: ModuleType) -> dict[str, list[str]]:
+    """The parameters of each function a module holds by name: its fixtures among them."""
+    found = {}
+    for name, value in vars(module).items():
+        if callable(value) and not inspect.isclass(value):
+            try:
+                found[name] = list(inspect.signature(value).parameters)
+            except (TypeError, ValueError):
+                continue
+    return found
+
+
+def _sources_read(control: object, module: ModuleType) -> tuple[str, ...]:
+    """The declared sources a control reads: its parameters, and what its fixtures (the engine's composite views and
+    its own module's) and sources take, followed down."""
+    given = {**_parameters(fixtures), **_parameters(module)}
+    seen: set[str] = set()
+    pending = list(inspect.signature(control).parameters)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in SOURCES:  # a regional source is read in the regions enabled_regions lists
+            pending += [*SOURCES[name].uses, *(["enabled_regions"] if SOURCES[name].regional else [])]
+        else:
+            pending += given.get(name, [])
+    return tuple(name for name in SOURCES if name in seen)
 
 
 def read(checks: Path, strict: bool = False) -> Catalog:
     """The controls defined in the test files of `checks`. A file that fails to import is left to collection to
     report, and listed as unreadable; with `strict`, its error is raised."""
+    for name in MODULES:  # the engine's sources, declared before any control that reads them
+        importlib.import_module(name)
     controls: list[Control] = []
     markers: set[str] = set()
+    reads: dict[str, tuple[str, ...]] = {}
     unreadable = []
     for path in sorted(checks.glob("test_*.py")):
         try:
@@ -85,10 +121,13 @@ def read(checks: Path, strict: bool = False) -> Catalog:
                 raise
             unreadable.append(path.name)
             continue
-        for marks in _control_marks(module):
-            controls += [mark.args[0] for mark in marks if mark.name == "control"]
+        for function, marks in _controls(module):
+            found = [mark.args[0] for mark in marks if mark.name == "control"]
+            controls += found
             markers.update(mark.name for mark in marks)
-    return Catalog(tuple(sorted(controls, key=id_order)), frozenset(markers), tuple(unreadable))
+            reads.update({meta.id: _sources_read(function, module) for meta in found})
+    controls.sort(key=id_order)
+    return Catalog(tuple(controls), frozenset(markers), {c.id: reads[c.id] for c in controls}, tuple(unreadable))
 
 
 def controls_in(checks: Path) -> list[Control]:
@@ -116,23 +155,34 @@ def table(controls: list[Control]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def readme_with(readme: str, catalog: str) -> str:
-    if START not in readme or END not in readme:
-        raise ValueError(f"README.md lacks the markers {START} and {END}")
-    before, rest = readme.split(START, 1)
-    return before + START + "\n" + catalog + rest[rest.index(END):]
+def readme_with(readme: str, table_text: str, start: str = START, end: str = END) -> str:
+    """README.md with `table_text` between the markers `start` and `end`."""
+    if start not in readme or end not in readme:
+        raise ValueError(f"README.md lacks the markers {start} and {end}")
+    before, rest = readme.split(start, 1)
+    return before + start + "\n" + table_text + rest[rest.index(end):]
+
+
+def generated(root: Path = ROOT) -> dict[Path, str]:
+    """Every file the catalog makes, as it should read now: README.md (catalog and permission tables) and the IAM
+    policy an audit needs."""
+    found = read(root / "checks", strict=True)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    readme = readme_with(readme, table(list(found.controls)))
+    readme = readme_with(readme, permissions.table(found.reads), permissions.START, permissions.END)
+    policy = json.dumps(permissions.policy(found.reads), indent=2) + "\n"
+    return {root / "README.md": readme, root / "docs" / "iam-policy.json": policy}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m awsaudit.catalog", description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="update README.md in place")
+    parser.add_argument("--write", action="store_true", help="update README.md and docs/iam-policy.json in place")
     args = parser.parse_args(argv)
-    catalog = table(controls_in(ROOT / "checks"))
     if not args.write:
-        sys.stdout.write(catalog)
+        sys.stdout.write(table(controls_in(ROOT / "checks")))
         return 0
-    readme = ROOT / "README.md"
-    readme.write_text(readme_with(readme.read_text(encoding="utf-8"), catalog), encoding="utf-8")
+    for path, text in generated().items():
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -66,6 +66,11 @@ def control(id: str, *, severity: str, frameworks: dict[str, str], remediation: 
     return apply
 
 
+def id_order(control: Control) -> list[object]:
+    """Sort key: IAM-2 before IAM-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", control.id)]
+
+
 def control_of(item: pytest.Item) -> Control | None:
     marker = item.get_closest_marker("control")
     return marker.args[0] if marker else None

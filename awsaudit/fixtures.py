@@ -16,7 +16,6 @@ from awsaudit.credential_report import CredentialReport, CredentialRow
 from awsaudit.evidence import evidence_of
 from awsaudit.findings import Findings
 from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
-from awsaudit.sources import SOURCES
 
 
 
@@ -76,16 +75,11 @@ def console_users(iam_users: tuple[CredentialRow, ...]) -> list[CredentialRow]:
 
 
 @pytest.fixture
-def organization(organization_details: dict | None, account: Account,
-                 request: pytest.FixtureRequest) -> Organization | None:
+def organization(organization_details: dict | None,
+                 root_access_features: tuple[tuple[str, ...], str] | None) -> Organization | None:
     """The AWS Organization of the account, or None; in its management account, with the centralized root access
-    features (iam:ListOrganizationsFeatures, readable only there)."""
+    features."""
     if organization_details is None:
         return None
-    org_id, management = organization_details["Id"], organization_details["MasterAccountId"]
-    if management != account.identity.account_id:
-        return Organization(org_id, management)
-    features = SOURCES["root_access_features"]
-    enabled, why = account.read(features)
-    evidence_of(request.node)[features.title] = features.shown((enabled, why))
-    return Organization(org_id, management, enabled, why)
+    features, why = root_access_features or (None, "")
+    return Organization(organization_details["Id"], organization_details["MasterAccountId"], features, why)

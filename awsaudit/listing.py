@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from awsaudit.accounts import account_of
-from awsaudit.catalog import id_order
+from awsaudit.controls import id_order
 from awsaudit.controls import Control, control_of
 
 

@@ -3,7 +3,7 @@
 A declaration names the read (the fixture name controls ask for), its service, whether it is read per region, the
 IAM actions it needs and its loader. From that alone come the fixture, the fetch-once cache keyed by (source,
 region), read-ahead, and the IAM policy an audit needs. A loader takes the service's client first; its other
-parameters name the sources it builds on, or `settings` for the run's thresholds.
+parameters name the sources it builds on, `settings` for the run's thresholds, or `identity` for the account's.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
-# The one parameter a loader may take that is not a source: the run's thresholds and waits.
-SETTINGS = "settings"
+# The parameters a loader may take that are not sources: the run's thresholds and waits, and who the audit runs as
+# in which account (accounts.Identity).
+SETTINGS, IDENTITY = "settings", "identity"
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Source:
     regional: bool
     actions: tuple[str, ...]  # the IAM actions the loader's calls need
     loader: Callable[..., Any]
-    uses: tuple[str, ...]  # the sources (and `settings`) the loader takes after the client
+    uses: tuple[str, ...]  # the sources (and `settings`, `identity`) the loader takes after the client
     evidence: Callable[[Any], Any] | None  # what of the value a verdict's evidence shows (None: the value)
     origin: str  # where it is declared, to tell a second declaration from the same one imported twice
 

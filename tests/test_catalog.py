@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from awsaudit import catalog
+from awsaudit import catalog, permissions
+from awsaudit.sources import SOURCES
 from conftest import REPO
 
 
-def test_the_readme_lists_every_control_as_its_metadata_says() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    fresh = catalog.readme_with(readme, catalog.table(catalog.controls_in(REPO / "checks")))
-    assert readme == fresh, "README.md's catalog is out of date: run python -m awsaudit.catalog --write"
+def test_the_readme_and_the_iam_policy_are_made_from_the_controls_and_their_sources() -> None:
+    """The catalog table, the permission table and docs/iam-policy.json: none may drift from the code."""
+    for path, fresh in catalog.generated(REPO).items():
+        assert path.read_text(encoding="utf-8") == fresh, (
+            f"{path.relative_to(REPO)} is out of date: run python -m awsaudit.catalog --write")
+
+
+def test_the_policy_grants_each_action_a_source_needs_and_nothing_else() -> None:
+    found = catalog.read(REPO / "checks", strict=True)
+    granted = permissions.policy(found.reads)["Statement"][0]["Action"]
+    needed = {action for names in found.reads.values() for name in names for action in SOURCES[name].actions}
+    assert set(granted) == needed | {"iam:ListAccountAliases"}
+    assert all(action.split(":")[1].startswith(("Get", "List", "Describe", "Generate")) for action in granted)
+    assert set(found.reads["IAM-12"]) == {"enabled_regions", "access_analyzers"}
+    assert set(found.reads["ROOT-7"]) == {"root_access_features", "organization_details"}
 
 
 def test_the_catalog_has_a_row_per_control_with_its_mappings() -> None:

@@ -78,10 +78,14 @@ FEATURES_OFF = {
 
 
 @source("iam", actions=["iam:ListOrganizationsFeatures"], title="centralized root access features",
-        evidence=lambda found: list(found[0]) or "none enabled" + (f" ({found[1]})" if found[1] else ""))
-def root_access_features(iam: Any) -> tuple[tuple[str, ...], str]:
-    """The organization's centralized root access features, and why none is enabled where AWS says why. Readable
-    only from the management account (or a delegated administrator)."""
+        evidence=lambda found: "not read: not the organization's management account" if found is None else
+        list(found[0]) or "none enabled" + (f" ({found[1]})" if found[1] else ""))
+def root_access_features(iam: Any, organization_details: dict[str, Any] | None,
+                         identity: Any) -> tuple[tuple[str, ...], str] | None:
+    """The organization's centralized root access features, and why none is enabled where AWS says why; None outside
+    the organization's management account, where AWS does not answer."""
+    if organization_details is None or organization_details["MasterAccountId"] != identity.account_id:
+        return None
     try:
         return tuple(sorted(iam.list_organizations_features().get("EnabledFeatures", []))), ""
     except ClientError as exc:
