@@ -1,15 +1,12 @@
 """The fixtures a control asks for beyond its sources' own (each declared source is the fixture of its name, see
-aws/): composite views over sources, and the helpers that judge. An exception here is the control's ERROR, never
-its FAIL."""
+aws/): composite views over sources, and the helper that judges many resources. An exception here is the control's
+ERROR, never its FAIL."""
 
 from __future__ import annotations
-
-import importlib
 
 import pytest
 
 from awsaudit.accounts import Account
-from awsaudit.aws import MODULES
 from awsaudit.aws.organizations import Organization
 from awsaudit.controls import not_applicable
 from awsaudit.credential_report import CredentialReport, CredentialRow
@@ -17,14 +14,6 @@ from awsaudit.evidence import evidence_of
 from awsaudit.findings import Findings
 from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
 
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Every service module is a plugin, so each source it declares is a fixture. (Not `pytest_plugins`: pytest would
-    want to rewrite their asserts, and they have none.)"""
-    for name in MODULES:
-        if not config.pluginmanager.has_plugin(name):
-            config.pluginmanager.register(importlib.import_module(name), name)
 
 
 @pytest.fixture

@@ -8,14 +8,16 @@ FAIL. `--control`, `--framework` and `--min-severity` pick controls as an audito
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 from typing import Any
 
 import pytest
 
-from awsaudit import catalog, parallel, thresholds, waivers
+from awsaudit import catalog, fixtures, parallel, thresholds, waivers
 from awsaudit.accounts import Account, account_of
 from awsaudit.audit import AUDIT, Audit
+from awsaudit.aws import MODULES
 from awsaudit.discovery import DEFAULT_ROLE
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
@@ -26,11 +28,15 @@ from awsaudit.selection import Selection, add_options
 SELECTION = pytest.StashKey[Selection]()
 PREFETCH = pytest.StashKey[Prefetch]()
 
-# The data-source fixtures controls ask for (credential_report, root, authorization...), and what --co shows.
-pytest_plugins = ["awsaudit.fixtures", "awsaudit.listing"]
+# What --co shows.
+pytest_plugins = ["awsaudit.listing"]
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # The fixtures controls ask for: each declared source of the service modules, and the composite views. Registered,
+    # not listed in pytest_plugins: the catalog has imported them already, and they have no asserts to rewrite.
+    for module in (fixtures, *(importlib.import_module(name) for name in MODULES)):
+        pluginmanager.register(module, module.__name__)
     group = parser.getgroup("awsaudit", "AWS compliance audit")
     group.addoption("--account", action="append", default=[], metavar="NAME",
                     help="AWS profile to audit; repeat or comma-separate, 'all' for every profile, shell globs "
