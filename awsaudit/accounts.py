@@ -125,14 +125,14 @@ def available_profiles(config_file: Path | None = None) -> list[str]:
 
 
 @functools.cache
-def _shared_loader() -> botocore.loaders.Loader:
+def shared_loader() -> botocore.loaders.Loader:
     """One loader of AWS service models for every account: each session would otherwise parse them again."""
     return botocore.loaders.create_loader()
 
 
 def _botocore_session(profile: str | None, config_file: Path | None) -> botocore.session.Session:
     session = botocore.session.Session()
-    session.register_component("data_loader", _shared_loader())
+    session.register_component("data_loader", shared_loader())
     if config_file is not None:
         # Offline twins: their own config file, no credentials file and no AWS_ENDPOINT_URL*, so no real profile or
         # endpoint can leak in.

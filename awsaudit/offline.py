@@ -33,12 +33,14 @@ from unittest import mock
 
 import boto3
 import botocore.handlers
+import botocore.session
 from botocore.awsrequest import AWSResponse
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from moto import mock_aws
+from moto import settings as moto_settings
 from moto.core.responses import ActionResult
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.exceptions import IAMException
@@ -47,18 +49,15 @@ from moto.iam.responses import IamResponse
 from moto.organizations.models import organizations_backends
 from moto.sts.models import sts_backends
 
+from awsaudit.accounts import shared_loader
 from awsaudit.credential_report import ROOT_USER
 from awsaudit.root import ROOT_VIRTUAL_MFA_SUFFIX
-from awsaudit.twins import Credential, RootState, Twin, TwinError, User
+from awsaudit.twins import HOME_REGION as _REGION
+from awsaudit.twins import REGIONS, Credential, RootState, Twin, TwinError, User
 
 SOURCE_PROFILE = "awsaudit-offline-source"
 AUDIT_ROLE = "awsaudit-offline-audit"
 _PARTITION = "aws"
-# The regions AWS enables by default in a commercial account (opt-in regions are off until enabled).
-DEFAULT_REGIONS = ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-central-1",
-                   "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "ap-south-1", "ap-northeast-1",
-                   "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2")
-_REGION = "us-east-1"
 # moto accepts any credentials; these only have to look like keys.
 _FAKE_KEY = ("AKIAAWSAUDITOFFLINE1", "offline-twin-secret-not-a-real-key")
 
@@ -240,7 +239,7 @@ class Emulation:
         if service == "ec2" and "Action=DescribeRegions" in (body.decode() if isinstance(body, bytes) else body):
             items = "".join(f"<item><regionName>{name}</regionName><regionEndpoint>ec2.{name}.amazonaws.com"
                             "</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>"
-                            for name in DEFAULT_REGIONS)
+                            for name in REGIONS)
             return "text/xml", (f'<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
                                 f"<requestId>awsaudit-offline</requestId><regionInfo>{items}</regionInfo>"
                                 "</DescribeRegionsResponse>").encode()
@@ -369,15 +368,27 @@ def _create_user(iam: Any, backend: IAMBackend, user: User) -> None:
         model.signing_certificates[made["CertificateId"]].status = "Active" if cert.active else "Inactive"
 
 
+def _session(**credentials: str) -> boto3.Session:
+    """A session that reads AWS's service models once for all twins, as the audit's sessions do."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", shared_loader())
+    return boto3.Session(botocore_session=core, **credentials)
+
+
 def _create(twin: Twin, endpoint_url: str | None) -> None:
     """The twin's state, made in its account, reached by assuming a role as an auditor would."""
-    base = dict(region_name=_REGION, endpoint_url=endpoint_url)
-    sts = boto3.Session(aws_access_key_id=_FAKE_KEY[0], aws_secret_access_key=_FAKE_KEY[1]).client("sts", **base)
+    sts = _session(aws_access_key_id=_FAKE_KEY[0], aws_secret_access_key=_FAKE_KEY[1]).client(
+        "sts", region_name=_REGION, endpoint_url=endpoint_url)
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{twin.account_id}:role/awsaudit-offline-seed",
                             RoleSessionName="awsaudit-seed")["Credentials"]
-    session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                            aws_session_token=creds["SessionToken"])
-    iam = session.client("iam", **base)
+    session = _session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"])
+
+    @functools.cache
+    def client(service: str, region: str = _REGION) -> Any:
+        return session.client(service, region_name=region, endpoint_url=endpoint_url)
+
+    iam = client("iam")
     backend = iam_backends[twin.account_id][_PARTITION]
     _load_aws_policies(twin, backend)
     if twin.alias:
@@ -388,13 +399,14 @@ def _create(twin: Twin, endpoint_url: str | None) -> None:
         body, key = certificate_pem(cert.name, cert.expires)
         iam.upload_server_certificate(ServerCertificateName=cert.name, CertificateBody=body, PrivateKey=key)
     if twin.organization is not None:
-        session.client("organizations", **base).create_organization(FeatureSet="ALL")
+        client("organizations").create_organization(FeatureSet="ALL")
     for call in twin.seed:
-        client = session.client(call.service, **base)
-        if call.operation not in client.meta.method_to_api_mapping:
-            raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation}: {call.service} has no "
-                            "such API call")
-        getattr(client, call.operation)(**call.params)
+        for region in call.regions:
+            made = client(call.service, region)
+            if call.operation not in made.meta.method_to_api_mapping:
+                raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation}: {call.service} has "
+                                "no such API call")
+            getattr(made, call.operation)(**call.params)
     for user in twin.users:
         for arn in user.policies:
             iam.attach_user_policy(UserName=user.name, PolicyArn=arn)
@@ -434,6 +446,9 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
     """Serve the twins: in-process by default, or through the moto server at `endpoint_url` (same process)."""
     emulation = Emulation(twins)
     with contextlib.ExitStack() as stack:
+        # moto loads some six thousand public AMIs into each region's EC2 backend as it builds it (and again as it
+        # resets it at the end); no twin declares them, and they made each region an account reads cost 0.1 s.
+        stack.enter_context(mock.patch.object(moto_settings, "ec2_load_default_amis", lambda: False))
         if endpoint_url is None:
             stack.enter_context(mock_aws())
             for event in ("before-send.accessanalyzer.ListAnalyzers", "before-send.ec2.DescribeRegions"):

@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import Any
 
 VERDICTS = ("passed", "failed", "not applicable", "error")
+# The regions a twin has enabled: those AWS enables by default in a commercial account (opt-in regions are off).
+REGIONS = ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-central-1",
+           "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
+           "ap-northeast-3", "ap-southeast-1", "ap-southeast-2")
+# Where a twin's state is made unless a seed call names regions: the region of its profile.
+HOME_REGION = "us-east-1"
 MFA_KINDS = ("hardware", "virtual", "none")
 _AGO = re.compile(r"^(\d+) (day|hour|minute)s? ago$")
 _FROM_NOW = re.compile(r"^in (\d+) (day|hour|minute)s?$")
@@ -82,11 +88,13 @@ class Organization:
 
 @dataclass(frozen=True)
 class Call:
-    """A boto3 call that sets the twin up (`iam.update_account_password_policy`), for state the schema lacks."""
+    """A boto3 call that sets the twin up (`iam.update_account_password_policy`), for state the schema lacks, made in
+    each of `regions`."""
 
     service: str
     operation: str
     params: dict[str, Any]
+    regions: tuple[str, ...] = (HOME_REGION,)
 
 
 @dataclass(frozen=True)
@@ -267,11 +275,11 @@ def load(path: Path, now: datetime) -> Twin:
     seed = []
     for index, entry in enumerate(top.get("seed", list, [])):
         call = top.child(entry, f"seed[{index}]")
-        call.check_keys({"call", "params"})
+        call.check_keys({"call", "params", "region", "regions"})
         service, _, operation = call.get("call", str).partition(".")
         if not service or not operation.isidentifier():
             raise call.fail("call", "expected service.operation, as boto3 names them (iam.create_group)")
-        seed.append(Call(service, operation, call.get("params", dict, {})))
+        seed.append(Call(service, operation, call.get("params", dict, {}), _regions(call)))
     expect = top.child(top.get("expect", dict, {}), "expect")
     for control_id, verdict in expect.table.items():
         if verdict not in VERDICTS:
@@ -279,6 +287,22 @@ def load(path: Path, now: datetime) -> Twin:
     return Twin(path.stem, top.get("description", str, ""), account_id, top.get("alias", str, None),
                 state, tuple(users), tuple(certificates), regions if regions == "all" else tuple(regions),
                 organization, tuple(seed), dict(expect.table))
+
+
+def _regions(call: _Reader) -> tuple[str, ...]:
+    """Where a seed call is made: `region = "eu-west-1"`, `regions = "all"` or a list, else the home region."""
+    if "region" in call.table and "regions" in call.table:
+        raise call.fail("regions", "give region or regions, not both")
+    chosen = call.table.get("regions", [call.get("region", str, HOME_REGION)])
+    if chosen == "all":
+        return REGIONS
+    if not isinstance(chosen, list) or not chosen or not all(isinstance(r, str) for r in chosen):
+        raise call.fail("regions", f"{chosen!r} is not \"all\" or a list of region names")
+    unknown = [region for region in chosen if region not in REGIONS]
+    if unknown:
+        raise call.fail("regions" if "regions" in call.table else "region",
+                        f"{unknown[0]!r} is not a region a twin has enabled ({', '.join(REGIONS)})")
+    return tuple(dict.fromkeys(chosen))
 
 
 def load_all(directory: Path, now: datetime) -> dict[str, Twin]:

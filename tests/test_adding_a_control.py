@@ -1,36 +1,100 @@
-"""The README's worked example, run as written: a new control is one file plus twin data, no engine edits."""
+"""The README's worked example, run as written: a new regional control is one file plus twin data, no engine edits."""
 
 from __future__ import annotations
 
+import os
 import re
+import tomllib
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+from moto.server import ThreadedMotoServer
+
+from awsaudit import offline, twins
 from conftest import REPO, make_project, run_audit
 
 
 def readme_examples() -> dict[str, str]:
-    """The code blocks the README marks with `<!-- example: PATH ... -->`, by path."""
+    """The code blocks the README marks with `<!-- example: PATH (WHERE) -->`, by `PATH (WHERE)`."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"<!-- example: (\S+)[^>]*-->\n```\w+\n(.*?)```", text, flags=re.S)
+    blocks = re.findall(r"<!-- example: ([^>]*?) -->\n```\w+\n(.*?)```", text, flags=re.S)
     return dict(blocks)
 
 
-def test_the_readme_example_control_passes_and_fails_on_its_twins(tmp_path: Path) -> None:
+def with_example_control(project: Path) -> Path:
+    (project / "checks" / "test_ebs_encryption.py").write_text(readme_examples()["checks/test_ebs_encryption.py"],
+                                                             encoding="utf-8")
+    return project
+
+
+def with_example(project: Path) -> Path:
+    """The README's example applied to a copy of the project exactly as the README says, and nothing else."""
     examples = readme_examples()
-    root = '[root]\npassword = true\nmfa = "hardware"\n'
-    project = make_project(tmp_path, twins={
-        "compliant.toml": f'account_id = "111111111111"\n{root}\n{examples["fixtures/compliant.toml"]}',
-        "noncompliant.toml": f'account_id = "222222222222"\n{root}',
-    }, checks={"test_ebs_encryption.py": examples["checks/test_ebs_encryption.py"]})
+    with_example_control(project)
+    for twin, verdict_block in (("compliant", "fixtures/compliant.toml (end of [expect])"),
+                                ("noncompliant", "fixtures/noncompliant.toml (end of [expect])")):
+        path = project / "fixtures" / f"{twin}.toml"
+        text = path.read_text(encoding="utf-8")
+        if twin == "compliant":
+            text = text.replace("\n[expect]\n", f"\n{examples['fixtures/compliant.toml (above [expect])']}\n[expect]\n")
+        path.write_text(text + examples[verdict_block], encoding="utf-8")
+    return project
+
+
+def declared(project: Path, twin: str) -> dict[str, str]:
+    return tomllib.loads((project / "fixtures" / f"{twin}.toml").read_text(encoding="utf-8"))["expect"]
+
+
+def test_the_readme_example_gives_its_verdicts_on_a_copy_of_the_project(tmp_path: Path) -> None:
+    """Every check and twin of the project, plus the example: the twins give every verdict they declare, EC2-1's
+    among them."""
+    checks = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("*.py")}
+    project = with_example(make_project(tmp_path, checks=checks))
 
     run = run_audit(tmp_path, "--offline", "--account", "compliant,noncompliant", cwd=project)
 
-    assert run.verdicts == {
-        "test_ebs_encryption_by_default[compliant]": "passed",
-        "test_ebs_encryption_by_default[noncompliant]": "failed",
-    }, run.output
-    assert "new volumes are created unencrypted" in run.messages("failure")[
-        "test_ebs_encryption_by_default[noncompliant]"]
+    got: dict[str, dict[str, str]] = {}
+    for test_id, verdict in run.verdicts.items():
+        props = run.properties[test_id]
+        got.setdefault(props["account"], {})[props["control_id"]] = verdict
+    assert got == {twin: declared(project, twin) for twin in ("compliant", "noncompliant")}, run.output
+    assert got["compliant"]["EC2-1"] == "passed" and got["noncompliant"]["EC2-1"] == "failed"
+    assert "17 of 17 regions fail: off: " in run.messages("failure")["test_ebs_encryption_by_default[noncompliant]"]
+
+
+@pytest.fixture(scope="module")
+def server() -> str:
+    """A moto server on 127.0.0.1 for this module; nothing else is contacted."""
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    try:
+        host, port = moto.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        moto.stop()
+
+
+ALL_BUT_ONE = [region for region in twins.REGIONS if region != "eu-north-1"]
+
+
+def test_over_a_moto_server_one_region_with_encryption_off_fails_naming_it(server: str, tmp_path: Path) -> None:
+    project = with_example_control(make_project(tmp_path, twins={}, checks={}))
+    twin_file = tmp_path / "one-region-off.toml"
+    twin_file.write_text(f'account_id = "313131313131"\n[root]\npassword = true\nmfa = "hardware"\n'
+                         f'[[seed]]\ncall = "ec2.enable_ebs_encryption_by_default"\nregions = {ALL_BUT_ONE!r}\n'
+                         .replace("'", '"'), encoding="utf-8")
+    twin = twins.load(twin_file, datetime.now(timezone.utc))
+    with pytest.MonkeyPatch.context() as env, offline.emulate([twin], endpoint_url=server):
+        for name in [name for name in os.environ if name.upper().startswith("AWS_")]:
+            env.delenv(name)
+        config = offline.write_config([twin], tmp_path / "config", endpoint_url=server)
+        run = run_audit(tmp_path, "--account", "one-region-off", "--control", "EC2-1", cwd=project, env={
+            "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+            "AWS_EC2_METADATA_DISABLED": "true", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
+    assert run.verdicts == {"test_ebs_encryption_by_default[one-region-off]": "failed"}, run.output
+    assert run.messages("failure")["test_ebs_encryption_by_default[one-region-off]"].startswith(
+        "1 of 17 regions fail: eu-north-1 (off)"), run.output
 
 
 def test_the_readme_waiver_waives_what_it_says(tmp_path: Path) -> None:
