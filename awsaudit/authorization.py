@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from urllib.parse import unquote
 
 from awsaudit.errors import SourceError
+from awsaudit.findings import Resource
 
 # Every filter the call takes: AWS returns nothing for a type that is not asked for.
 FILTERS = ["User", "Group", "Role", "LocalManagedPolicy", "AWSManagedPolicy"]
@@ -32,6 +33,11 @@ class Identity:
     @property
     def label(self) -> str:
         return f"{self.kind} {self.name}"
+
+    @property
+    def resource(self) -> Resource:
+        """The identity as a judged resource, named by its label ("role admin")."""
+        return Resource(self.arn, f"AWS::IAM::{self.kind.capitalize()}", name=self.label)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from awsaudit import framework_view
 from awsaudit.verdicts import PLURAL, VERDICTS
 
 if TYPE_CHECKING:
-    from awsaudit.report import AuditReport
+    from awsaudit.results import ResultLog
+    from awsaudit.waivers import Waiver
 
 _LISTED = ("failed", "error", "waived")
 
@@ -28,10 +29,11 @@ def said_in_one_line(report: Any) -> bool:
 
 
 class ConsoleSummary:
-    """The console output of one run; made by AuditReport, which holds the results."""
+    """The console output of one run, from the run's results."""
 
-    def __init__(self, results: AuditReport) -> None:
+    def __init__(self, results: ResultLog, waivers: list[Waiver]) -> None:
         self.results = results
+        self.waivers = waivers
         config = results.config
         self.pytest_sections = config.option.tbstyle != "auto" or config.get_verbosity() > 0
 
@@ -75,12 +77,13 @@ class ConsoleSummary:
             for result in results.results.values():
                 if result.account == account and result.verdict in _LISTED:
                     terminalreporter.write_line(f"    {result.verdict.upper():6} {result.line}")
-        if results.waivers:
+        if self.waivers:
             terminalreporter.write_sep("=", "awsaudit: waivers")
-            for note in results.waiver_notes.values():
+            notes = [f"{r.control} on {r.account}: {r.waiver}" for r in results.results.values() if r.waiver]
+            for note in notes:
                 terminalreporter.write_line(note)
-            said = " ".join(results.waiver_notes.values())
-            for waiver in results.waivers:
+            said = " ".join(notes)
+            for waiver in self.waivers:
                 if waiver.name not in said:
                     terminalreporter.write_line(f"{waiver.describe()}: matched no result of this run")
         if results.framework is not None:

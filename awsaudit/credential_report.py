@@ -17,6 +17,7 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from awsaudit.errors import ReportError, error_code
+from awsaudit.findings import Resource
 
 ROOT_USER = "<root_account>"
 
@@ -70,6 +71,11 @@ class CredentialRow:
     @property
     def is_root(self) -> bool:
         return self.user == ROOT_USER
+
+    @property
+    def resource(self) -> Resource:
+        """The user as a judged resource: its ARN, named by its user name."""
+        return Resource(self.arn, "AWS::IAM::User", name=self.user)
 
     @property
     def access_keys(self) -> list[Slot]:

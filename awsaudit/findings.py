@@ -1,19 +1,52 @@
 """Judging many resources at once: one verdict per account and control, naming every resource that fails.
 
 A control over users, policies or certificates is one test per account, so a report stays readable at 10,000 users.
-Its evidence lists every resource judged; its failure names each offending one and why. The offenders are also kept
-on the test, so a waiver can accept exactly those resources and no others.
+Its evidence lists every resource judged; its failure names each offending one and why. Every resource judged is
+also kept on the test as a finding (passed or failed, with its id or ARN, type and region), for the outputs that
+report per resource, and the offenders are kept so a waiver can accept exactly those resources and no others.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Union
 
 import pytest
 
 from awsaudit.evidence import evidence_of
 
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource a control judges: `id` is its ARN where AWS gives one, `name` how people call it."""
+
+    id: str
+    type: str = ""  # the CloudFormation name of its type, e.g. AWS::IAM::User
+    region: str = ""  # "" for a global resource
+    name: str = ""
+
+    def __str__(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The verdict on one resource a control judged."""
+
+    resource: Resource
+    status: str  # "passed" or "failed"
+    reason: str = ""
+
+
+# What a control may pass as a resource: a name alone, or a Resource.
+Judged = Union[str, Resource]
+
+FINDINGS = pytest.StashKey[list[Finding]]()
 OFFENDERS = pytest.StashKey[dict[str, str]]()
+
+
+def _resource(judged: Judged) -> Resource:
+    return judged if isinstance(judged, Resource) else Resource(id=judged, name=judged)
 
 
 class Findings:
@@ -26,22 +59,31 @@ class Findings:
     def evidence(self) -> dict[str, Any]:
         return evidence_of(self._item)
 
-    def judge(self, what: str, judged: Iterable[str], offenders: Mapping[str, str]) -> None:
+    def judge(self, what: str, judged: Iterable[Judged], offenders: Mapping[Judged, str]) -> None:
         """Assert that no resource of `what` ("IAM users with a console password") offends.
 
-        `judged` names every resource looked at; `offenders` maps each failing one to the reason it fails.
+        `judged` is every resource looked at, by name or as a Resource; `offenders` maps each failing one (the same
+        name or Resource) to the reason it fails.
         """
-        judged = list(judged)
-        self.evidence[f"{what}: judged ({len(judged)})"] = judged
-        if offenders:
-            self.evidence[f"{what}: failing ({len(offenders)})"] = dict(offenders)
-        self._item.stash[OFFENDERS] = dict(offenders)
-        assert not offenders, f"{len(offenders)} of {len(judged)} {what} fail: " + _by_reason(offenders)
+        resources = [_resource(each) for each in judged]
+        failing = {str(_resource(each)): why for each, why in offenders.items()}
+        self.evidence[f"{what}: judged ({len(resources)})"] = [str(resource) for resource in resources]
+        if failing:
+            self.evidence[f"{what}: failing ({len(failing)})"] = failing
+        self._item.stash[FINDINGS] = [Finding(resource, "failed", failing[str(resource)]) if str(resource) in failing
+                                      else Finding(resource, "passed") for resource in resources]
+        self._item.stash[OFFENDERS] = failing
+        assert not failing, f"{len(failing)} of {len(resources)} {what} fail: " + _by_reason(failing)
 
 
 def offenders_of(item: pytest.Item) -> dict[str, str] | None:
     """The resources a control failed on, or None when it did not judge resources one by one."""
     return item.stash.get(OFFENDERS, None)
+
+
+def findings_of(item: pytest.Item) -> list[Finding]:
+    """Every resource a control judged, with its verdict; empty when it did not judge resources one by one."""
+    return item.stash.get(FINDINGS, [])
 
 
 def _by_reason(offenders: Mapping[str, str]) -> str:

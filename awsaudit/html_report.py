@@ -25,7 +25,7 @@ from awsaudit.report_files import replace, reserve, write_atomically, write_noth
 from awsaudit.verdicts import reason_of
 
 if TYPE_CHECKING:
-    from awsaudit.report import AuditReport
+    from awsaudit.results import ResultLog
 
 # pytest-html's outcome -> the label its rows, filter boxes and counts read.
 LABELS = {"passed": "Passed", "failed": "Failed", "error": "Error", "skipped": "Not applicable", "xfailed": "Waived",
@@ -49,22 +49,25 @@ def category(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 
 class HtmlReport:
-    """The HTML outputs of one run; made by AuditReport, which holds the results."""
+    """The HTML outputs of one run, from the run's results; registered where the report is written."""
 
-    def __init__(self, results: AuditReport) -> None:
+    def __init__(self, results: ResultLog) -> None:
         config = results.config
         self.results = results
         self.html: BaseReport | None = None
         self.reserved: Path | None = None
         self.summary: Path | None = None
-        writes_report = config.getoption("htmlpath", None) or not config.option.collectonly
-        if writes_report and not hasattr(config, "workerinput"):  # xdist workers leave the report to the controller
-            chosen = config.getoption("htmlpath", None) or str(
-                config.rootpath / "reports" / f"audit-{results.started:%Y%m%dT%H%M%SZ}.html")
-            self.reserved = reserve(Path(chosen).expanduser().absolute())
-            config.option.htmlpath = str(self.reserved)
-            config.option.self_contained_html = True
-            config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
+        chosen = config.getoption("htmlpath", None) or str(
+            config.rootpath / "reports" / f"audit-{results.started:%Y%m%dT%H%M%SZ}.html")
+        self.reserved = reserve(Path(chosen).expanduser().absolute())
+        config.option.htmlpath = str(self.reserved)
+        config.option.self_contained_html = True
+        config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
+
+    @staticmethod
+    def wanted(config: pytest.Config) -> bool:
+        """Every run that audits writes the report (to reports/ unless --html names a file); --co only if asked."""
+        return bool(config.getoption("htmlpath", None) or not config.option.collectonly)
 
     def pytest_unconfigure(self) -> None:
         """A run that ended before writing its report leaves no empty file behind."""
@@ -136,7 +139,7 @@ class HtmlReport:
             prefix.append(framework_view.to_html(results.framework, results.framework_rows(),
                                                  list(results.tallies())))
 
-    def finish(self, exitstatus: int) -> None:
+    def pytest_awsaudit_finish(self, log: ResultLog, exitstatus: int) -> None:
         """At the end of the session, before pytest-html writes: a run that audited nothing writes no file; any
         other orders its rows most severe first (the page sorts by result, keeping this order within each) and
         writes the summary page."""

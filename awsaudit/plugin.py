@@ -10,26 +10,35 @@ from __future__ import annotations
 
 import importlib
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from awsaudit import catalog, fixtures, parallel, thresholds, waivers
+from awsaudit import catalog, fixtures, hooks, parallel, thresholds, waivers
 from awsaudit.accounts import Account, account_of
 from awsaudit.audit import AUDIT, Audit
 from awsaudit.aws import MODULES
 from awsaudit.discovery import DEFAULT_ROLE
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
+from awsaudit.console import ConsoleSummary
+from awsaudit.html_report import HtmlReport
+from awsaudit.jsonl import JsonLines
 from awsaudit.prefetch import Prefetch
-from awsaudit.report import AuditReport
+from awsaudit.results import ResultBuilder, ResultLog
 from awsaudit.selection import Selection, add_options
+from awsaudit.verdicts import Reasons
 
 SELECTION = pytest.StashKey[Selection]()
 PREFETCH = pytest.StashKey[Prefetch]()
 
 # What --co shows.
 pytest_plugins = ["awsaudit.listing"]
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -44,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                          "profile can list. Default: AWS_PROFILE, else the default profile.")
     group.addoption("--offline", action="store_true",
                     help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
+    group.addoption("--results", metavar="PATH",
+                    help="write every result as a JSON line to PATH as it arrives (an existing file is kept: the "
+                         "new one gets -2, -3, ...)")
     add_options(group)
     thresholds.register(parser)
     parser.addini("waivers", "awsaudit: TOML file of accepted exceptions (path relative to pytest.ini); empty for "
@@ -75,8 +87,27 @@ def pytest_configure(config: pytest.Config) -> None:
     audit = config.stash[AUDIT] = Audit.open(config)
     prefetch = config.stash[PREFETCH] = Prefetch()
     audit.cleanup.callback(prefetch.close)  # before the offline emulation ends: the stack unwinds in reverse
-    config.pluginmanager.register(AuditReport(config, audit.started, audit.offline, audit.thresholds,
-                                              selection.framework, accepted), "awsaudit-report")
+    _register_outputs(config, audit, selection, known, accepted)
+
+
+def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection, known: catalog.Catalog,
+                      accepted: list[waivers.Waiver]) -> None:
+    """Where controls run: their one-line reasons, the waivers (if any) and the result records. On the process that
+    writes (not an xdist worker): the log of results and each output, only where it writes."""
+    plugins = config.pluginmanager
+    plugins.register(Reasons(config.option.tbstyle), "awsaudit-reasons")
+    if accepted:
+        plugins.register(waivers.Waiving(accepted, audit.started.date()), "awsaudit-waivers")
+    plugins.register(ResultBuilder(config), "awsaudit-results")
+    if hasattr(config, "workerinput"):
+        return
+    log = ResultLog(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
+    plugins.register(log, "awsaudit-log")
+    plugins.register(ConsoleSummary(log, accepted), "awsaudit-console")
+    if HtmlReport.wanted(config):
+        plugins.register(HtmlReport(log), "awsaudit-html")
+    if config.getoption("results"):
+        plugins.register(JsonLines(Path(config.getoption("results")).expanduser().absolute()), "awsaudit-jsonl")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from awsaudit.framework_view import natural
 from awsaudit.frameworks import SEVERITIES
-from awsaudit.verdicts import VERDICTS, Result, worst
+from awsaudit.results import Result
+from awsaudit.verdicts import VERDICTS, worst
 
 _FIRST = ("failed", "error")
 

@@ -7,12 +7,13 @@ reasons replace tracebacks in the console, the report and JUnit XML, with access
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from awsaudit.accounts import describe_aws_error
+from awsaudit.controls import control_of
 from awsaudit.errors import AuditError
 from awsaudit.secrecy import mask
 
@@ -28,24 +29,6 @@ def worst(seen: Iterable[str]) -> str:
     """The verdict that decides among `seen`, or "" when there is none."""
     found = set(seen)
     return next((verdict for verdict in _WORST_FIRST if verdict in found), "")
-
-
-@dataclass(frozen=True)
-class Result:
-    """One control's verdict on one account, as every output states it."""
-
-    account: str
-    control: str
-    title: str
-    severity: str
-    verdict: str  # one of VERDICTS
-    reason: str
-    despite_waiver: bool = False  # passed while a waiver still covers it: the waiver can be removed
-
-    @property
-    def line(self) -> str:
-        """The line the console and the summary page give each result: `ID title: reason`."""
-        return f"{self.control} {self.title}: {self.reason}" if self.reason else f"{self.control} {self.title}"
 
 
 @dataclass(frozen=True)
@@ -135,3 +118,16 @@ def reason_of(report: pytest.TestReport) -> str:
         crash = getattr(report.longrepr, "reprcrash", None)
         return mask(crash.message if crash else str(report.longrepr).strip().splitlines()[-1])
     return ""
+
+
+class Reasons:
+    """Gives each control's report its one-line reason, first of all: the waivers and the result read it."""
+
+    def __init__(self, tbstyle: str) -> None:
+        self.tbstyle = tbstyle
+
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        if control_of(item) is not None:
+            explain(outcome.get_result(), call.excinfo, item.location, self.tbstyle)

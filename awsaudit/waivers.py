@@ -12,9 +12,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
+
+from awsaudit.accounts import IDENTITY, account_of
+from awsaudit.controls import control_of
+from awsaudit.findings import offenders_of
 
 from awsaudit.catalog import Catalog, close_to
 
@@ -126,3 +130,40 @@ def decide(waivers: list[Waiver], control: str, accounts: set[str], offenders: d
     covering = [w for w in live if not w.resources or (offenders is not None and set(offenders) <= set(w.resources))]
     return Decision(covering[0] if covering else None, tuple(w for w in mine if w.expires < today),
                     tuple(w for w in live if w not in covering), tuple(mine))
+
+
+class Waiving:
+    """Applies the waivers where each control ran, as pytest's skipping plugin applies xfail: a covered FAIL becomes
+    waived (xfail), a covered PASS shows its waiver is stale (xpass). What the waivers did is left on the report as
+    `awsaudit_waiver` for the result (results.py), "" when none concerns it."""
+
+    def __init__(self, waivers: list[Waiver], today: date) -> None:
+        self.waivers = waivers
+        self.today = today
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        meta, audited = control_of(item), account_of(item)
+        if report.when != "call" or meta is None or audited is None or report.skipped:
+            return
+        failed = report.failed and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
+        identity = audited.cached(*IDENTITY)
+        names = {audited.name, *([identity.account_id] if identity else [])}
+        decision = decide(self.waivers, meta.id, names, offenders_of(item), self.today)
+        if report.failed and not failed:
+            notes = [f"does not apply to an error, only to a failure: {w.describe()}" for w in decision.matched]
+        else:
+            notes = [f"expired on {w.expires.isoformat()}, no longer applies: {w.describe()}" for w in decision.expired]
+            partly = ("does not cover every failing resource" if failed
+                      else "names resources, and this control does not judge resources one by one")
+            notes += [f"{partly}: {w.describe()}" for w in decision.partial]
+            if decision.applies is not None:
+                waiver = decision.applies
+                report.wasxfail = (waiver.describe() if failed else
+                                   f"passed although waived; the waiver can be removed: {waiver.describe()}")
+                if failed:
+                    report.outcome = "skipped"
+                notes.insert(0, f"waived by {report.wasxfail}" if failed else report.wasxfail)
+        report.awsaudit_waiver = " | ".join(notes)  # type: ignore[attr-defined]

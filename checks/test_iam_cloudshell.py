@@ -16,6 +16,6 @@ def test_cloudshell_full_access_attached_to_no_one(authorization, findings):
     Full CloudShell access includes moving files in and out of the shell, a path for data to leave the account
     that bypasses the controls on other channels.
     """
-    findings.judge("IAM users, groups and roles", [identity.label for identity in authorization.identities],
-                   {identity.label: "AWSCloudShellFullAccess attached"
+    findings.judge("IAM users, groups and roles", [identity.resource for identity in authorization.identities],
+                   {identity.resource: "AWSCloudShellFullAccess attached"
                     for identity in authorization.holders_of_aws_policy("AWSCloudShellFullAccess")})

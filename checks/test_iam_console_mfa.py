@@ -18,5 +18,5 @@ def test_console_users_have_mfa(console_users, findings):
     A console password alone falls to phishing, reuse from another breach, or guessing. MFA makes a stolen password
     insufficient to sign in.
     """
-    findings.judge("IAM users with a console password", [user.user for user in console_users],
-                   {user.user: "no MFA device" for user in console_users if not user.mfa_active})
+    findings.judge("IAM users with a console password", [user.resource for user in console_users],
+                   {user.resource: "no MFA device" for user in console_users if not user.mfa_active})

@@ -15,6 +15,6 @@ def test_at_most_one_active_access_key(iam_users, findings):
     Two live keys for one identity double what can leak and make it unclear which one a workload really uses.
     The second key exists for rotation and should not outlive it.
     """
-    findings.judge("IAM users", [user.user for user in iam_users],
-                   {user.user: "access keys 1 and 2 are both active"
+    findings.judge("IAM users", [user.resource for user in iam_users],
+                   {user.resource: "access keys 1 and 2 are both active"
                     for user in iam_users if len(user.active_access_keys) > 1})

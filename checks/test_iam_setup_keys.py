@@ -16,6 +16,6 @@ def test_no_unused_access_keys_from_user_setup(console_users, findings):
     Keys issued to every new console user "just in case" are credentials nobody watches. A key that has never been
     used is not needed, and it can leak just the same.
     """
-    findings.judge("IAM users with a console password", [user.user for user in console_users], {
-        user.user: ", ".join(f"{key.label} active and never used" for key in unused)
+    findings.judge("IAM users with a console password", [user.resource for user in console_users], {
+        user.resource: ", ".join(f"{key.label} active and never used" for key in unused)
         for user in console_users if (unused := [key for key in user.active_access_keys if key.last_used is None])})
