@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 
 from awsaudit.controls import Control
-from awsaudit.frameworks import Framework, Requirement
+from awsaudit.frameworks import Framework, Requirement, Section
 from awsaudit.verdicts import worst
 
 
@@ -57,10 +57,26 @@ def rows(framework: Framework, controls: list[Control], accounts: list[str],
     return out
 
 
+def headings(above: list[Section], here: list[Section]) -> list[Section]:
+    """The section headings a requirement in the sections `here` needs below one in the sections `above`: those it
+    enters, and its own section again where it follows a subsection it is not in (5.2 after 5.1.2: "5 Networking")."""
+    same = 0
+    while same < min(len(above), len(here)) and above[same] == here[same]:
+        same += 1
+    return here[same:] or (here[-1:] if len(here) < len(above) else [])
+
+
 def to_html(framework: Framework, table: list[Row], accounts: list[str]) -> str:
+    """The framework's table: a row per requirement, under a heading row where each of its sections begins."""
     head = "".join(f"<th>{escape(h)}</th>" for h in ("Requirement", "Title", "Assessed", "Controls", *accounts))
     body = []
+    above: list[Section] = []  # the sections the rows above are in, outermost first
     for row in table:
+        here = framework.sections_of(row.requirement.id)
+        for section in headings(above, here):
+            body.append(f'<tr class="awsaudit-section"><th colspan="{4 + len(accounts)}">'
+                        f"{escape(section.number)} {escape(section.name)}</th></tr>")
+        above = here
         controls = "<br>".join(escape(f"{meta.id} {meta.title}") for meta in row.controls) or escape(row.untested)
         cells = "".join(
             f'<td class="awsaudit-verdict-{escape(v.replace(" ", "-"))}">{escape(v or "not run")}</td>'

@@ -1,5 +1,6 @@
 """The compliance frameworks controls map to: names, the pytest marker of each (`-m cis_aws_5`), and the ordered
-requirement lists that `--framework` shows. The data is frameworks.toml, a table a reviewer reads as it is."""
+requirement lists, with their sections, that `--framework` shows. The data is frameworks.toml, a table a reviewer reads
+as it is; a framework added there needs no code here but the name controls import."""
 
 from __future__ import annotations
 
@@ -19,25 +20,59 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class Section:
+    number: str  # "2", or "2.1" for a subsection
+    name: str
+
+    def holds(self, requirement_id: str) -> bool:
+        """Whether a requirement belongs to this section: "2.1" holds "2.1.4" (not "2.10" nor "2.1")."""
+        return requirement_id.startswith(self.number + ".")
+
+
+@dataclass(frozen=True)
 class Framework:
     name: str
     marker: str
     title: str
     scope: str
     requirements: tuple[Requirement, ...]  # empty: only the requirements controls name are known
+    sections: tuple[Section, ...] = ()  # in the framework's order, subsections after their section
+
+    def sections_of(self, requirement_id: str) -> list[Section]:
+        """The sections a requirement is in, outermost first: "2.1.4" -> [2 Storage, 2.1 S3]."""
+        return [section for section in self.sections if section.holds(requirement_id)]
 
 
 def _load() -> dict[str, Framework]:
     data = tomllib.loads(Path(__file__).with_name("frameworks.toml").read_text(encoding="utf-8"))
     return {f["name"]: Framework(f["name"], f["marker"], f["title"], f["scope"],
-                                 tuple(Requirement(*r) for r in f.get("requirements", [])))
+                                 tuple(Requirement(*r) for r in f.get("requirements", [])),
+                                 tuple(Section(*s) for s in f.get("sections", [])))
             for f in data["framework"]}
 
 
 FRAMEWORKS: dict[str, Framework] = _load()
 
-# The names controls use as keys of `frameworks=`.
-CIS_3, CIS_5, SECURITY_HUB, PCI_DSS, NIST, HIPAA, APRA, MAS = FRAMEWORKS
+
+def _named(name: str) -> str:
+    """A framework's name as controls use it, checked against frameworks.toml when awsaudit loads."""
+    if name not in FRAMEWORKS:
+        raise LookupError(f"frameworks.toml has no framework {name!r}; it has: " + ", ".join(FRAMEWORKS))
+    return name
+
+
+# The names controls use as keys of `frameworks=`, each looked up by name: adding or reordering frameworks in
+# frameworks.toml shifts none of them.
+CIS_3 = _named("CIS AWS 3.0")
+CIS_5 = _named("CIS AWS 5.0")
+CIS_6 = _named("CIS AWS 6.0")
+CIS_7 = _named("CIS AWS 7.0")
+SECURITY_HUB = _named("AWS Security Hub")
+PCI_DSS = _named("PCI DSS 4.0")
+NIST = _named("NIST SP 800-53 r5")
+HIPAA = _named("HIPAA")
+APRA = _named("APRA")
+MAS = _named("MAS")
 
 
 def refs(value: str) -> list[str]:
