@@ -49,8 +49,8 @@ try:  # what this interpreter needs, for the benchmark and for the audit it runs
     import awsaudit.plugin  # noqa: F401  the audit's own imports: pytest-html, pytest-xdist, ...
     from awsaudit import offline
     from awsaudit.twins import Call, Credential, RootState, ServerCertificate, Twin, User
-except ImportError as missing:
-    LACKING: ImportError | None = missing
+except ModuleNotFoundError as missing:  # anything else is a bug, with its traceback
+    LACKING: ModuleNotFoundError | None = missing
 else:
     LACKING = None
 
@@ -180,7 +180,7 @@ class NoRow(Exception):
     """An audit of the benchmark did not run as it should: its times measure nothing."""
 
 
-def refusal(lacking: ImportError | None, interpreter: str) -> str | None:
+def refusal(lacking: ModuleNotFoundError | None, interpreter: str) -> str | None:
     """Why this interpreter cannot run the benchmark, in one line, or None when it can."""
     if lacking is None:
         return None
