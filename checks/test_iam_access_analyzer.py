@@ -1,10 +1,11 @@
 """IAM-12: IAM Access Analyzer watches every region the audit reads."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
-@control("IAM-12", severity="high", frameworks={CIS_3: "1.20", CIS_5: "1.19", SECURITY_HUB: "IAM.28"},
+@control("IAM-12", severity="high",
+         frameworks={CIS_3: "1.20", CIS_5: "1.19", CIS_6: "2.19", CIS_7: "2.18", SECURITY_HUB: "IAM.28"},
          remediation="""
          In each region named: aws accessanalyzer create-analyzer --analyzer-name external-access --type ACCOUNT
          --region REGION (or --type ORGANIZATION from the organization's management or delegated admin account).

@@ -1,10 +1,11 @@
 """IAM-13: AWSCloudShellFullAccess is held by no one."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
-@control("IAM-13", severity="medium", frameworks={CIS_3: "1.22", CIS_5: "1.21", SECURITY_HUB: "IAM.27"},
+@control("IAM-13", severity="medium",
+         frameworks={CIS_3: "1.22", CIS_5: "1.21", CIS_6: "2.21", CIS_7: "2.20", SECURITY_HUB: "IAM.27"},
          remediation="""
          Detach the policy from each identity named (aws iam detach-user-policy / detach-group-policy /
          detach-role-policy --policy-arn arn:aws:iam::aws:policy/AWSCloudShellFullAccess). Grant CloudShell with

@@ -2,11 +2,11 @@
 
 from awsaudit import control
 from awsaudit.authorization import full_admin_statements
-from awsaudit.frameworks import CIS_3, CIS_5, NIST, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, NIST, SECURITY_HUB
 
 
 @control("IAM-9", severity="high",
-         frameworks={CIS_3: "1.16", CIS_5: "1.15", SECURITY_HUB: "IAM.1",
+         frameworks={CIS_3: "1.16", CIS_5: "1.15", CIS_6: "2.15", CIS_7: "2.14", SECURITY_HUB: "IAM.1",
                      NIST: "AC-2, AC-2(1), AC-3, AC-3(7), AC-3(15), AC-5, AC-6, AC-6(2), AC-6(3), AC-6(10)"},
          remediation="""
          For each policy named, find who holds it (aws iam list-entities-for-policy --policy-arn ARN) and what they

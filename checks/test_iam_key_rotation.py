@@ -2,11 +2,12 @@
 
 from awsaudit import control, not_applicable
 from awsaudit.ages import too_old
-from awsaudit.frameworks import CIS_3, CIS_5, NIST, PCI_DSS, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, NIST, PCI_DSS, SECURITY_HUB
 
 
 @control("IAM-7", severity="medium",
-         frameworks={CIS_3: "1.14", CIS_5: "1.13", SECURITY_HUB: "IAM.3", PCI_DSS: "8.3.9, 8.6.3",
+         frameworks={CIS_3: "1.14", CIS_5: "1.13", CIS_6: "2.13", CIS_7: "2.12",
+                     SECURITY_HUB: "IAM.3", PCI_DSS: "8.3.9, 8.6.3",
                      NIST: "AC-2(1), AC-2(3), AC-3(15)"},
          remediation="""
          For each key named: create a second key (aws iam create-access-key --user-name USER), move its users to

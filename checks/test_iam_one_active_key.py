@@ -1,10 +1,10 @@
 """IAM-6: no IAM user has two active access keys."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6
 
 
-@control("IAM-6", severity="medium", frameworks={CIS_3: "1.13", CIS_5: "1.12"},
+@control("IAM-6", severity="medium", frameworks={CIS_3: "1.13", CIS_5: "1.12", CIS_6: "2.12"},
          remediation="""
          For each user named, find which key is still in use (aws iam get-access-key-last-used --access-key-id KEY),
          make the other inactive, confirm nothing breaks, then delete it. Keep a second key only during a rotation.

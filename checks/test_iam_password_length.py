@@ -1,10 +1,11 @@
 """IAM-1: the account password policy requires long passwords."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
-@control("IAM-1", severity="medium", frameworks={CIS_3: "1.8", CIS_5: "1.7", SECURITY_HUB: "IAM.15"},
+@control("IAM-1", severity="medium",
+         frameworks={CIS_3: "1.8", CIS_5: "1.7", CIS_6: "2.7", CIS_7: "2.8", SECURITY_HUB: "IAM.15"},
          remediation="""
          Console: IAM > Account settings > Password policy > Edit, and set the minimum length to 14 or more.
          CLI: aws iam update-account-password-policy --minimum-password-length 14 (repeat the other settings you keep:

@@ -1,10 +1,11 @@
 """IAM-2: the account password policy prevents password reuse."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, PCI_DSS, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, PCI_DSS, SECURITY_HUB
 
 
-@control("IAM-2", severity="low", frameworks={CIS_3: "1.9", CIS_5: "1.8", SECURITY_HUB: "IAM.16", PCI_DSS: "8.3.7"},
+@control("IAM-2", severity="low",
+         frameworks={CIS_3: "1.9", CIS_5: "1.8", CIS_6: "2.8", CIS_7: "2.9", SECURITY_HUB: "IAM.16", PCI_DSS: "8.3.7"},
          remediation="""
          Console: IAM > Account settings > Password policy > Edit, turn on "Prevent password reuse" and remember 24.
          CLI: aws iam update-account-password-policy --password-reuse-prevention 24 (repeat the other settings you

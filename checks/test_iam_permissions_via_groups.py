@@ -1,11 +1,11 @@
 """IAM-8: IAM users receive permissions only through groups."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, NIST, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, NIST, SECURITY_HUB
 
 
 @control("IAM-8", severity="low",
-         frameworks={CIS_3: "1.15", CIS_5: "1.14", SECURITY_HUB: "IAM.2",
+         frameworks={CIS_3: "1.15", CIS_5: "1.14", CIS_6: "2.14", CIS_7: "2.13", SECURITY_HUB: "IAM.2",
                      NIST: "AC-2, AC-2(1), AC-3, AC-3(7), AC-3(15), AC-6, AC-6(3)"},
          remediation="""
          For each user named: create or pick a group for the job, attach the policies to the group, add the user,

@@ -1,11 +1,12 @@
 """IAM-14: AWS knows whom to tell about a security issue in the account."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, NIST, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, NIST, SECURITY_HUB
 
 
 @control("IAM-14", severity="medium",
-         frameworks={CIS_3: "1.2", CIS_5: "1.2", SECURITY_HUB: "Account.1", NIST: "CM-2, CM-2(2)"},
+         frameworks={CIS_3: "1.2", CIS_5: "1.2", CIS_6: "2.2", CIS_7: "2.3",
+                     SECURITY_HUB: "Account.1", NIST: "CM-2, CM-2(2)"},
          remediation="""
          Console: Account > Alternate contacts > Security > Edit; use a team address, not a person's.
          CLI: aws account put-alternate-contact --alternate-contact-type SECURITY --name NAME --title TITLE

@@ -1,10 +1,10 @@
 """IAM-4: console users were not handed access keys at set-up that they never used."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6
 
 
-@control("IAM-4", severity="medium", frameworks={CIS_3: "1.11", CIS_5: "1.10"},
+@control("IAM-4", severity="medium", frameworks={CIS_3: "1.11", CIS_5: "1.10", CIS_6: "2.10"},
          remediation="""
          Delete each access key named: it has never been used, so nothing depends on it.
          CLI: aws iam list-access-keys --user-name USER, then aws iam delete-access-key --user-name USER

@@ -1,10 +1,12 @@
 """IAM-10: someone can open and manage cases with AWS Support."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, PCI_DSS, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, PCI_DSS, SECURITY_HUB
 
 
-@control("IAM-10", severity="low", frameworks={CIS_3: "1.17", CIS_5: "1.16", SECURITY_HUB: "IAM.18", PCI_DSS: "12.10.3"},
+@control("IAM-10", severity="low",
+         frameworks={CIS_3: "1.17", CIS_5: "1.16", CIS_6: "2.16", CIS_7: "2.15",
+                     SECURITY_HUB: "IAM.18", PCI_DSS: "12.10.3"},
          remediation="""
          Create a role for your incident responders and attach AWSSupportAccess to it:
          aws iam create-role --role-name aws-support --assume-role-policy-document file://trust.json

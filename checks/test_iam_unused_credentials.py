@@ -2,10 +2,11 @@
 
 from awsaudit import control, not_applicable
 from awsaudit.ages import too_old
-from awsaudit.frameworks import CIS_3, CIS_5, SECURITY_HUB
+from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
-@control("IAM-5", severity="medium", frameworks={CIS_3: "1.12", CIS_5: "1.11", SECURITY_HUB: "IAM.22"},
+@control("IAM-5", severity="medium",
+         frameworks={CIS_3: "1.12", CIS_5: "1.11", CIS_6: "2.11", CIS_7: "2.11", SECURITY_HUB: "IAM.22"},
          remediation="""
          For each credential named: remove an unused console password (IAM > Users > user > Security credentials >
          Manage console access > Disable; CLI: aws iam delete-login-profile --user-name USER) and make an unused

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from awsaudit import control, not_applicable
 from awsaudit.ages import too_old
-from awsaudit.frameworks import APRA, CIS_3, CIS_5, HIPAA, MAS, NIST, PCI_DSS, SECURITY_HUB
+from awsaudit.frameworks import APRA, CIS_3, CIS_5, CIS_6, CIS_7, HIPAA, MAS, NIST, PCI_DSS, SECURITY_HUB
 
 
 @control("ROOT-1", severity="critical",
-         frameworks={CIS_3: "1.4", CIS_5: "1.3", SECURITY_HUB: "IAM.4",
+         frameworks={CIS_3: "1.4", CIS_5: "1.3", CIS_6: "2.3", CIS_7: "2.4", SECURITY_HUB: "IAM.4",
                      NIST: "AC-2(1), AC-3(7), AC-3(15), AC-6, AC-6(2), AC-6(10)"},
          remediation="""
          Console: sign in as the root user, open Security credentials, and under Access keys make each key
@@ -26,7 +26,8 @@ def test_root_has_no_active_access_keys(root):
 
 
 @control("ROOT-2", severity="high",
-         frameworks={CIS_3: "1.7", CIS_5: "1.6", PCI_DSS: "", HIPAA: "", NIST: "", APRA: "", MAS: ""},
+         frameworks={CIS_3: "1.7", CIS_5: "1.6", CIS_6: "2.6", CIS_7: "2.7",
+                     PCI_DSS: "", HIPAA: "", NIST: "", APRA: "", MAS: ""},
          remediation="""
          Find out who used the root user and why: CloudTrail events with userIdentity.type = Root.
          Give that person or process an IAM role or IAM Identity Center user with only the permissions the task
@@ -90,7 +91,7 @@ def test_root_signing_certificates_rotated(root_in_report, now, threshold, findi
 
 
 @control("ROOT-5", severity="critical",
-         frameworks={CIS_3: "1.5", CIS_5: "1.4", SECURITY_HUB: "IAM.9", PCI_DSS: "8.4.2",
+         frameworks={CIS_3: "1.5", CIS_5: "1.4", CIS_6: "2.4", CIS_7: "2.5", SECURITY_HUB: "IAM.9", PCI_DSS: "8.4.2",
                      NIST: "AC-2(1), AC-3(15), IA-2(1), IA-2(2), IA-2(6), IA-2(8)"},
          remediation="""
          Console: sign in as the root user, open Security credentials, choose Assign MFA device and register a
@@ -108,7 +109,7 @@ def test_root_has_mfa(root):
 
 
 @control("ROOT-6", severity="critical",
-         frameworks={CIS_3: "1.6", CIS_5: "1.5", SECURITY_HUB: "IAM.6", PCI_DSS: "8.4.2",
+         frameworks={CIS_3: "1.6", CIS_5: "1.5", CIS_6: "2.5", CIS_7: "2.6", SECURITY_HUB: "IAM.6", PCI_DSS: "8.4.2",
                      NIST: "AC-2(1), AC-3(15), IA-2(1), IA-2(2), IA-2(6), IA-2(8)"},
          remediation="""
          Console: sign in as the root user, open Security credentials, assign a hardware MFA device (a FIDO

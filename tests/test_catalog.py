@@ -30,4 +30,4 @@ def test_the_catalog_has_a_row_per_control_with_its_mappings() -> None:
     assert ids == sorted(ids, key=lambda i: (i.split("-")[0], int(i.split("-")[1])))
     assert {"ROOT-1", "ROOT-7", "IAM-1", "IAM-15"} <= set(ids)
     iam_3 = next(row for row in rows if row.startswith("| IAM-3 |"))
-    assert "| 1.10 | 1.9 | IAM.5 | 8.4.2 |" in iam_3
+    assert "| 1.10 | 1.9 | 2.9 | 2.10 | IAM.5 | 8.4.2 |" in iam_3

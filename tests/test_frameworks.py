@@ -129,6 +129,13 @@ def test_every_reference_names_a_requirement_of_the_framework(framework: str) ->
     assert {cid: ids for cid, ids in mapped.items() if not ids or not set(ids) <= known} == {}
 
 
+def test_the_readme_names_every_framework_and_its_marker() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Frameworks and severity"):]
+    section = section[:section.index("\n## ", 1)]
+    assert [name for name, f in FRAMEWORKS.items() if f"`{name}`" not in section or f"`{f.marker}`" not in section] == []
+
+
 # -- the requirement lists as data -------------------------------------------------------------------------------------
 
 def test_the_cis_benchmarks_list_their_requirements() -> None:
@@ -193,16 +200,16 @@ def test_cis_7_keeps_the_order_and_assessment_of_what_it_carries_over_from_cis_6
 
 @pytest.mark.parametrize("later", [CIS_6, CIS_7])
 def test_controls_follow_cis_5_into_the_later_versions(later: str) -> None:
-    """A control that names a later CIS version maps there to the items its CIS 5.0 requirements became (same title),
-    and names no version that dropped them."""
+    """A control of CIS 5.0 requirements maps, in a later version, to the items they became there (same title), and
+    to nothing where that version dropped them. (A control of no CIS 5.0 requirement may map to a later one freely.)"""
     five = {r.id: r.title for r in FRAMEWORKS[CIS_5].requirements}
     by_title = {r.title: r.id for r in FRAMEWORKS[later].requirements}
     wrong = {}
     for meta in CONTROLS:
-        if later in meta.frameworks:
-            expected = [by_title[five[rid]] for rid in refs(meta.frameworks.get(CIS_5, "")) if five[rid] in by_title]
-            if not expected or refs(meta.frameworks[later]) != expected:
-                wrong[meta.id] = (meta.frameworks[later], expected)
+        if CIS_5 in meta.frameworks:
+            expected = [by_title[five[rid]] for rid in refs(meta.frameworks[CIS_5]) if five[rid] in by_title]
+            if refs(meta.frameworks.get(later, "")) != expected or (later in meta.frameworks) != bool(expected):
+                wrong[meta.id] = (meta.frameworks.get(later), expected)
     assert wrong == {}
 
 

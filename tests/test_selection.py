@@ -47,7 +47,7 @@ def test_marker_names_are_the_names_an_expression_tests(expression: str, names: 
 @pytest.mark.parametrize(("expression", "message"), [
     ("critcal", "-m 'critcal': no control has the marker 'critcal'; did you mean critical?"),
     ("cis_aws_5 and not Critical", "no control has the marker 'Critical'; did you mean critical?"),
-    ("xyz", "no control has the marker 'xyz'; known: apra, cis_aws_3, cis_aws_5, control, critical, high"),
+    ("xyz", "no control has the marker 'xyz'; known: apra, cis_aws_3, cis_aws_5, cis_aws_6, cis_aws_7, control, critical, high"),
 ])
 def test_a_marker_no_control_has_is_a_usage_error(expression: str, message: str) -> None:
     with pytest.raises(pytest.UsageError) as raised:
