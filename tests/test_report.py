@@ -28,7 +28,7 @@ def test_rows_carry_account_control_title_severity_and_frameworks(offline_audit:
     row = rows(offline_audit)["test_root_has_no_active_access_keys[noncompliant]"]
     cells = "".join(row["resultsTableRow"])
     for cell in ("noncompliant", "ROOT-1", "Root user has no access keys", "critical",
-                 "CIS AWS 3.0 1.4; CIS AWS 5.0 1.3; AWS Security Hub IAM.4; NIST SP 800-53 r5 AC-2(1), AC-3(7), AC-3(15), AC-6, AC-6(2), AC-6(10)"):
+                 "CIS AWS 3.0 1.4; CIS AWS 5.0 1.3; CIS AWS 6.0 2.3; CIS AWS 7.0 2.4; AWS Security Hub IAM.4; NIST SP 800-53 r5 AC-2(1), AC-3(7), AC-3(15), AC-6, AC-6(2), AC-6(10)"):
         assert f">{cell}</td>" in cells
 
 
