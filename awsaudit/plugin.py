@@ -22,9 +22,9 @@ from awsaudit.aws import MODULES
 from awsaudit.discovery import DEFAULT_ROLE
 from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
-from awsaudit.console import ConsoleSummary
-from awsaudit.html_report import HtmlReport
-from awsaudit.jsonl import JsonLines
+from awsaudit.outputs.console import ConsoleSummary
+from awsaudit.outputs.html_report import HtmlReport
+from awsaudit.outputs.jsonl import JsonLines
 from awsaudit.prefetch import Prefetch
 from awsaudit.results import ResultBuilder, ResultLog
 from awsaudit.selection import Selection, add_options

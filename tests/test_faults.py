@@ -24,7 +24,7 @@ import pytest
 
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
-from awsaudit.report_files import reserve, write_atomically
+from awsaudit.outputs.report_files import reserve, write_atomically
 from conftest import ROOT_CHECKS, details, make_project, report_data, run_audit, twin_text
 
 
@@ -76,7 +76,7 @@ def fail_first(calls: int, error: Exception, real: Any) -> Any:
 ])
 def test_a_report_without_a_usable_root_row_is_an_error_in_every_control(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, root_line: str, reason: str) -> None:
-    monkeypatch.setattr(offline, "root_row", lambda account_id, root: root_line)
+    monkeypatch.setattr(offline.iam, "root_row", lambda account_id, root: root_line)
     result = audit_in_process(pytester)
     result.assert_outcomes(errors=6)
     assert result.ret == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from awsaudit.report_files import reserve
+from awsaudit.outputs.report_files import reserve
 from awsaudit.scope import Scope, command_line
 from conftest import REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
 

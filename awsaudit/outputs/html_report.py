@@ -19,9 +19,10 @@ import pytest
 from pytest_html.basereport import BaseReport
 from pytest_metadata.plugin import metadata_key
 
-from awsaudit import framework_view, summary_page
-from awsaudit.summary_page import most_severe_first
-from awsaudit.report_files import replace, reserve, write_atomically, write_nothing
+from awsaudit import framework_view
+from awsaudit.outputs import summary_page
+from awsaudit.outputs.summary_page import most_severe_first
+from awsaudit.outputs.report_files import replace, reserve, write_atomically, write_nothing
 from awsaudit.verdicts import reason_of
 
 if TYPE_CHECKING:

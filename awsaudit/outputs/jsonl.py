@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import IO
 
-from awsaudit.report_files import reserve
+from awsaudit.outputs.report_files import reserve
 from awsaudit.results import Result
 
 
