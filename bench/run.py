@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py                     # every row: 1, 10, 100 accounts of 50 users; 1 of 10,000
     .venv/bin/python bench/run.py --rows 1x50,10x50   # chosen rows (accounts x users per account)
+    .venv/bin/python bench/run.py --rows 10x50 --check checks/new_control.py   # what one more control costs
 
 For each row it starts a moto server on 127.0.0.1, seeds the accounts (users with passwords, MFA, access keys,
 groups, policies; a root user state), writes an AWS config with one role_arn profile per account, runs
@@ -214,14 +215,27 @@ def _verdict(case: ET.Element) -> str:
     return said or ("error" if case.find("error") is not None else "")
 
 
-def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str) -> tuple[float, float, Path]:
+def project_with(checks: list[Path], into: Path) -> Path:
+    """A copy of the project whose checks/ also holds `checks` (the cost of adding a control), or the project itself."""
+    if not checks:
+        return REPO
+    for name in ("conftest.py", "pytest.ini", "waivers.toml"):
+        shutil.copy(REPO / name, into / name)
+    shutil.copytree(REPO / "checks", into / "checks", ignore=shutil.ignore_patterns("__pycache__"))
+    for check in checks:
+        shutil.copy(check, into / "checks" / check.name)
+    return into
+
+
+def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str,
+          project: Path = REPO) -> tuple[float, float, Path]:
     """Run the audit as a user does; its wall time, peak memory (MB) and report. Raises NoRow when it is unfit."""
     report = workdir / f"report{len(list(workdir.glob('report*.html')))}.html"
     junit = report.with_suffix(".xml")
     command = [sys.executable, "-c", LAUNCHER, "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
                f"--html={report}", f"--junitxml={junit}", "--account", ",".join(names), *extra]
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - started
     peak = next((int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak-rss-kb")), 0)
     problem = unfit(done.returncode, junit, names)
@@ -232,7 +246,8 @@ def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str) -> 
     return wall, peak / 1024, report
 
 
-def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, extra: list[str]) -> Row:
+def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, extra: list[str],
+            checks: list[Path]) -> Row:
     now = datetime.now(timezone.utc)
     seeded = twins(accounts, per_account, now)
     seeding = time.perf_counter()
@@ -240,6 +255,7 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
             counter.counting():
         sys.stderr.write(f"{accounts}x{per_account}: seeded in {time.perf_counter() - seeding:.0f} s\n")
         workdir = Path(tmp)
+        project = project_with(checks, Path(tempfile.mkdtemp(dir=tmp)))
         config = offline.write_config(seeded, workdir / "config", endpoint_url=url)
         clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("AWS_")}
         env = {**clean, "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
@@ -248,10 +264,11 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
         root_requests = None
         if accounts == 1:  # the six root controls alone, for their own target
             counter.clear()
-            audit(workdir, env, names, "--control", "ROOT-1,ROOT-2,ROOT-3,ROOT-4,ROOT-5,ROOT-6", *extra)
+            audit(workdir, env, names, "--control", "ROOT-1,ROOT-2,ROOT-3,ROOT-4,ROOT-5,ROOT-6", *extra,
+                  project=project)
             root_requests = sum(counter.actions.values())
         counter.clear()
-        wall, peak, report = audit(workdir, env, names, *extra)
+        wall, peak, report = audit(workdir, env, names, *extra, project=project)
         requests, busy = sum(counter.actions.values()) / accounts, counter.busy
         if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
             sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
@@ -285,6 +302,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default=",".join(f"{a}x{u}" for a, u in DEFAULT_ROWS),
                         help="accounts x users per account, comma-separated (default: %(default)s)")
+    parser.add_argument("--check", action="append", type=Path, default=[], metavar="FILE",
+                        help="also audit with this control file (a copy of the project's checks/ plus FILE): what "
+                             "adding a control costs")
     parser.add_argument("pytest_args", nargs="*", help="passed to the audit after --, e.g. -- -n 2")
     args = parser.parse_args()
     refused = refusal(LACKING, sys.executable)
@@ -302,7 +322,8 @@ def main() -> int:
         host, port = server.get_host_and_port()
         for accounts, per_account in rows:
             try:
-                results.append(measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args))
+                results.append(measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args,
+                                       args.check))
             except NoRow as exc:
                 failed = f"bench/run.py: no row for {accounts}x{per_account}: {exc}"
                 break
