@@ -53,14 +53,14 @@ def audit(pytester: pytest.Pytester, bent: list[Bent]) -> tuple[dict[str, str], 
     ids = {f"{100000000001 + n:012d}": spec for n, spec in enumerate(bent)}
     twins = {f"account-{n}.toml": TWIN.format(account_id=account_id) for n, account_id in enumerate(ids)}
     project = make_project(Path(tempfile.mkdtemp(dir=pytester.path)), twins=twins, checks=CATALOG)
-    real_root_row = offline.root_row
+    real_root_row = offline.iam.root_row
 
-    def bent_root_row(account_id: str, root: offline.RootState) -> str:
+    def bent_root_row(account_id: str, root: offline.iam.RootState) -> str:
         roots, duplicate = ids[account_id]
         return real_root_row(account_id, root) * roots + (stale_alice(account_id) if duplicate else "")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(offline, "root_row", bent_root_row)
+        patch.setattr(offline.iam, "root_row", bent_root_row)
         recorded = pytester.inline_run("--rootdir", str(project), "-c", str(project / "pytest.ini"), "--offline",
                                        "-p", "no:cacheprovider", f"--html={project / 'report.html'}",
                                        str(project / "checks"))

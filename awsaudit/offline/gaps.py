@@ -1,0 +1,71 @@
+"""What moto lacks, answered from the twins: one registry, keyed by (service, operation) as botocore names them.
+
+An answer takes the twin of the account that asked (None: no twin, such as the source profile's own key), the
+region the request was signed for, and the request's parameters as boto3 takes them. It returns the response as
+boto3 returns it (less ResponseMetadata), or raises Refusal with the error code AWS answers with. The same answer
+serves a run in-process and one through a moto server (respond.py), whatever the service's protocol: a new gap is
+one function here, registered with @gap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from moto.core.exceptions import ServiceException
+from moto.organizations.models import organizations_backends
+
+from awsaudit.twins import REGIONS, Twin
+
+Answer = Callable[[Twin | None, str, dict[str, Any]], dict[str, Any]]
+GAPS: dict[tuple[str, str], Answer] = {}
+
+
+def gap(service: str, operation: str) -> Callable[[Answer], Answer]:
+    """Register `answer` as the emulation's answer to `service`'s `operation` (botocore's names: "accessanalyzer",
+    "ListAnalyzers")."""
+
+    def register(answer: Answer) -> Answer:
+        GAPS[service, operation] = answer
+        return answer
+
+    return register
+
+
+class Refusal(ServiceException):
+    """An error answer: `code` as the service model names the error (its HTTP status comes from the model too)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+
+
+@gap("accessanalyzer", "ListAnalyzers")
+def list_analyzers(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """An active account analyzer in each region the twin's `access_analyzer_regions` names; moto has no IAM Access
+    Analyzer."""
+    regions = twin.access_analyzer_regions if twin else ()
+    if twin is None or (regions != "all" and region not in regions):
+        return {"analyzers": []}
+    return {"analyzers": [{"arn": f"arn:aws:access-analyzer:{region}:{twin.account_id}:analyzer/external-access",
+                           "name": "external-access", "type": "ACCOUNT", "status": "ACTIVE",
+                           "createdAt": datetime(2024, 1, 1, tzinfo=timezone.utc)}]}
+
+
+@gap("ec2", "DescribeRegions")
+def describe_regions(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The regions as a commercial account sees them: those enabled by default. moto lists every partition's
+    regions, and the opt-in ones too."""
+    return {"Regions": [{"RegionName": name, "Endpoint": f"ec2.{name}.amazonaws.com",
+                         "OptInStatus": "opt-in-not-required"} for name in REGIONS]}
+
+
+@gap("iam", "ListOrganizationsFeatures")
+def list_organizations_features(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The centralized root access features of the organization the twin manages; moto has no such call."""
+    if twin is None or twin.organization is None:
+        raise Refusal("OrganizationNotFoundException", "The account is not in an organization.")
+    answer: dict[str, Any] = {"EnabledFeatures": list(twin.organization.root_access_features)}
+    organization = organizations_backends[twin.account_id]["aws"].org
+    if organization is not None:
+        answer["OrganizationId"] = organization.id
+    return answer
