@@ -1,0 +1,149 @@
+"""What moto lacks is one registry, answered alike in-process and through a moto server: the same boto3 calls from an
+audit's own session get the same parsed answers both ways, made from the twins."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.model import ServiceModel
+
+from awsaudit.accounts import Account, shared_loader
+from awsaudit.offline import gaps
+from awsaudit.twins import REGIONS
+from emulated import OpenAccount, hosts_contacted, in_process, load, moto_server, over_http
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+def twin_texts(managing: str, standalone: str) -> dict[str, str]:
+    """A twin that manages an organization and has an analyzer in one region, and one that has neither."""
+    return {
+        "managing": f'account_id = "{managing}"\naccess_analyzer_regions = ["eu-west-1"]\n'
+                    '[root]\npassword = true\nmfa = "hardware"\n'
+                    '[organization]\nroot_access_features = ["RootSessions", "RootCredentialsManagement"]\n',
+        "standalone": f'account_id = "{standalone}"\n[root]\npassword = true\nmfa = "hardware"\n',
+    }
+
+
+def call(client: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """The parsed answer less its metadata, or the error as boto3 raised it, with its HTTP status."""
+    try:
+        answer = getattr(client, operation)(**params)
+    except ClientError as error:
+        return {"error": error.response["Error"], "status": error.response["ResponseMetadata"]["HTTPStatusCode"]}
+    answer.pop("ResponseMetadata")
+    if re.fullmatch(r"o-[a-z0-9]{10,32}", answer.get("OrganizationId", "")):
+        answer["OrganizationId"] = "o-…"  # moto makes a new organization id in each emulation
+    return answer
+
+
+def registered(account: Account) -> dict[str, Any]:
+    """The account's answers to today's gaps, as an audit asks for them."""
+    return {
+        "ListAnalyzers": {region: call(account.client("accessanalyzer", region), "list_analyzers")
+                          for region in ("eu-west-1", "us-east-1")},
+        "DescribeRegions": call(account.client("ec2"), "describe_regions"),
+        "ListOrganizationsFeatures": call(account.client("iam"), "list_organizations_features"),
+    }
+
+
+def both_ways(tmp_path: Path, url: str, texts: dict[str, str],
+              ask: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`ask(account)` of every twin, in-process and then through the moto server at `url`."""
+    served = load(tmp_path / "fixtures", texts)
+    answers = []
+    for way, serve in (("in-process", in_process), ("served", over_http)):
+        (tmp_path / way).mkdir()
+        with serve(served, tmp_path / way, *((url,) if way == "served" else ())) as open_account:
+            answers.append(ask_all(open_account, texts, ask, served=way == "served"))
+    return answers[0], answers[1]
+
+
+def ask_all(open_account: OpenAccount, texts: dict[str, str], ask: Any, served: bool) -> dict[str, Any]:
+    """`ask` of each twin's account; served, every request it sends goes to the moto server on 127.0.0.1."""
+    answers = {}
+    for name in texts:
+        account = open_account(name)
+        hosts = hosts_contacted(account) if served else None
+        answers[name] = ask(account)
+        assert hosts is None or (hosts and set(hosts) == {"127.0.0.1"}), hosts
+    return answers
+
+
+def test_today_s_gaps_answer_alike_in_process_and_served(tmp_path: Path, server: str) -> None:
+    here, there = both_ways(tmp_path, server, twin_texts("616161616161", "626262626262"), registered)
+
+    assert here == there
+    managing, standalone = here["managing"], here["standalone"]
+    [analyzer] = managing["ListAnalyzers"]["eu-west-1"]["analyzers"]
+    assert (analyzer["name"], analyzer["type"], analyzer["status"]) == ("external-access", "ACCOUNT", "ACTIVE")
+    assert analyzer["arn"] == "arn:aws:access-analyzer:eu-west-1:616161616161:analyzer/external-access"
+    assert managing["ListAnalyzers"]["us-east-1"] == {"analyzers": []}
+    assert standalone["ListAnalyzers"] == {"eu-west-1": {"analyzers": []}, "us-east-1": {"analyzers": []}}
+    for twin in (managing, standalone):
+        assert twin["DescribeRegions"] == {"Regions": [
+            {"RegionName": region, "Endpoint": f"ec2.{region}.amazonaws.com", "OptInStatus": "opt-in-not-required"}
+            for region in REGIONS]}
+    assert managing["ListOrganizationsFeatures"] == {
+        "OrganizationId": "o-…", "EnabledFeatures": ["RootSessions", "RootCredentialsManagement"]}
+    assert standalone["ListOrganizationsFeatures"] == {"status": 400, "error": {
+        "Type": "Sender", "Code": "OrganizationNotFoundException", "Message": "The account is not in an organization."}}
+
+
+def describe_resource_policy(twin: Any, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-protocol call (X-Amz-Target), answered from the twin or refused."""
+    if twin is None or twin.organization is None:
+        raise gaps.Refusal("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
+    return {"ResourcePolicy": {
+        "ResourcePolicySummary": {"Id": "rp-0a1b2c3d",
+                                  "Arn": f"arn:aws:organizations::{twin.account_id}:resourcepolicy/o-x/rp-0a1b2c3d"},
+        "Content": json.dumps({"Version": "2012-10-17", "Statement": [], "Twin": twin.name})}}
+
+
+def access_point_policy_status(twin: Any, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A REST-XML call (method and path; the account id in the host or its header), answered from its parameters."""
+    return {"PolicyStatus": {"IsPublic": params["Name"] == "public" and params["AccountId"] == twin.account_id}}
+
+
+def added(account: Account) -> dict[str, Any]:
+    s3control = account.client("s3control")
+    return {"DescribeResourcePolicy": call(account.client("organizations"), "describe_resource_policy"),
+            "GetAccessPointPolicyStatus": {
+                name: call(s3control, "get_access_point_policy_status", AccountId=account.identity.account_id,
+                           Name=name) for name in ("public", "private")}}
+
+
+def test_a_new_gap_is_one_function_and_one_entry_whatever_the_protocol(
+        tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(gaps.GAPS, ("organizations", "DescribeResourcePolicy"), describe_resource_policy)
+    monkeypatch.setitem(gaps.GAPS, ("s3control", "GetAccessPointPolicyStatus"), access_point_policy_status)
+
+    here, there = both_ways(tmp_path, server, twin_texts("636363636363", "646464646464"), added)
+
+    assert here == there
+    policy = here["managing"]["DescribeResourcePolicy"]["ResourcePolicy"]
+    assert json.loads(policy["Content"])["Twin"] == "managing"
+    assert policy["ResourcePolicySummary"]["Arn"].startswith("arn:aws:organizations::636363636363:")
+    assert here["standalone"]["DescribeResourcePolicy"] == {"status": 400, "error": {
+        "Code": "AWSOrganizationsNotInUseException", "Message": "Your account is not a member of an organization."}}
+    for twin in ("managing", "standalone"):
+        assert here[twin]["GetAccessPointPolicyStatus"] == {"public": {"PolicyStatus": {"IsPublic": True}},
+                                                             "private": {"PolicyStatus": {"IsPublic": False}}}
+
+
+def test_the_registry_holds_today_s_gaps_each_an_operation_of_its_service() -> None:
+    assert set(gaps.GAPS) == {("accessanalyzer", "ListAnalyzers"), ("ec2", "DescribeRegions"),
+                              ("iam", "ListOrganizationsFeatures")}
+    for service, operation in gaps.GAPS:
+        model = ServiceModel(shared_loader().load_service_model(service, "service-2"), service)
+        assert operation in model.operation_names, (service, operation)
