@@ -25,12 +25,12 @@ from moto import settings as moto_settings
 
 from awsaudit.offline import in_process, served
 from awsaudit.offline.config import AUDIT_ROLE, SOURCE_PROFILE, write_config
-from awsaudit.offline.iam import modelled, root_row
+from awsaudit.offline.iam import modelled
 from awsaudit.offline.seed import seed
 from awsaudit.offline.served import request_body
 from awsaudit.twins import Twin
 
-__all__ = ["AUDIT_ROLE", "SOURCE_PROFILE", "emulate", "request_body", "root_row", "write_config"]
+__all__ = ["AUDIT_ROLE", "SOURCE_PROFILE", "emulate", "request_body", "write_config"]
 
 
 @contextlib.contextmanager
