@@ -34,7 +34,7 @@ from botocore.exceptions import (
 from awsaudit import guard, thresholds
 from awsaudit.errors import AuditError, SourceError, error_code
 from awsaudit.sources import IDENTITY as IDENTITY_PARAMETER
-from awsaudit.sources import SETTINGS, SOURCES, Source
+from awsaudit.sources import ENABLED_REGIONS, SETTINGS, SOURCES, Source
 
 T = TypeVar("T")
 
@@ -177,8 +177,9 @@ class Account:
         # One lock per source and region, so an account's sources are read concurrently yet each only once.
         self._source_locks: dict[tuple[str, str, str | None], threading.Lock] = {}
         self._fetched: dict[tuple[str, str, str | None], tuple[bool, Any]] = {}
-        self._retried = threading.local()  # retries seen by the calls of this thread
+        self._retried = threading.local()  # retries seen by the calls of this thread; the sources it is reading
         self._retries: dict[tuple[str, str, str | None], int] = {}
+        self.released = False  # its controls have run: read-ahead leaves it alone (prefetch.py)
 
     def __repr__(self) -> str:
         return f"Account({self.name!r})"
@@ -215,6 +216,7 @@ class Account:
         """A client for the account, in the profile's region by default, kept until the account is released; credential
         calls (sts:AssumeRole...) are botocore's alone, never a control's."""
         with self._lock:
+            self.released = False
             if (service, region) not in self._clients:
                 client = self.session.client(service, config=self._config, region_name=region)
                 guard.refuse_credential_calls(client)
@@ -226,6 +228,7 @@ class Account:
         with self._lock:
             self._clients.clear()
             self._session = None
+            self.released = True
 
     def fetch(self, service: str, source: str, loader: Callable[[Any], T], region: str | None = None) -> T:
         """`loader(client)` once per run for each (service, source, region); later calls get its value or the same
@@ -239,16 +242,20 @@ class Account:
                  region: str | None) -> tuple[bool, Any]:
         """(True, value), or (False, why it could not be read), fetched once."""
         key = (service, source, region)
+        reading = self._reading()
+        if key in reading:  # a source that builds on itself would wait for its own lock for ever
+            return False, "builds on itself (a source its loader takes takes it in turn)"
         with self._lock:
             source_lock = self._source_locks.setdefault(key, threading.Lock())
         with source_lock:
             if key not in self._fetched:
                 client, retried_before = None, self._thread_retries()
+                reading.add(key)
                 try:
                     client = self.client(service, region)
                     self._fetched[key] = (True, loader(client))
-                except AuditError as exc:
-                    self._fetched[key] = (False, str(exc))
+                except AuditError as exc:  # a source it builds on failed: said once, without the account again
+                    self._fetched[key] = (False, str(exc).removeprefix(f"{self.name}: "))
                 except (ClientError, BotoCoreError) as exc:
                     # IAM actions use the service's signing name (elbv2 -> elasticloadbalancing).
                     prefix = client.meta.service_model.signing_name if client is not None else service
@@ -257,8 +264,17 @@ class Account:
                     self._fetched[key] = (False, f"{describe_aws_error(exc, prefix)}{hint}")
                 except Exception as exc:  # a loader's bug: every control that needs it says so, in one line
                     self._fetched[key] = (False, f"could not be read ({type(exc).__name__}: {exc})")
-                self._retries[key] = self._thread_retries() - retried_before
+                finally:
+                    reading.discard(key)
+                with self._lock:  # read by the main thread while read-ahead threads add to it
+                    self._retries[key] = self._thread_retries() - retried_before
             return self._fetched[key]
+
+    def _reading(self) -> set[tuple[str, str, str | None]]:
+        """The sources this thread is reading now, the one it waits on last."""
+        if not hasattr(self._retried, "reading"):
+            self._retried.reading = set()
+        return self._retried.reading
 
     def read(self, source: Source) -> Any:
         """A declared source's value, read once per run and shared; a regional one as `{region: value}` for every
@@ -301,7 +317,7 @@ class Account:
     def regions(self, service: str) -> list[str]:
         """The regions to read `service` in: those enabled for the account, in which AWS offers the service (in the
         account's partition), and that the `regions` setting keeps."""
-        enabled = self.read(SOURCES["enabled_regions"])
+        enabled = self.read(SOURCES[ENABLED_REGIONS])
         partition = self.identity.caller_arn.split(":")[1]
         offered = set(self.session.get_available_regions(service, partition))
         kept = [region for region in enabled if region in offered
@@ -322,7 +338,8 @@ class Account:
 
     def retries(self, source: Source) -> int:
         """How many times AWS calls were retried (throttling, transient errors) while reading a source, in all regions."""
-        return sum(count for (_, title, _), count in self._retries.items() if title == source.title)
+        with self._lock:
+            return sum(count for (_, title, _), count in self._retries.items() if title == source.title)
 
     def cached(self, service: str, source: str, region: str | None = None) -> Any | None:
         """A source already fetched successfully, or None; never fetches."""

@@ -29,7 +29,7 @@ from awsaudit import fixtures, permissions
 from awsaudit.aws import MODULES
 from awsaudit.controls import Control, id_order
 from awsaudit.frameworks import FRAMEWORKS
-from awsaudit.sources import SOURCES
+from awsaudit.sources import SOURCES, needed
 
 START, END = "<!-- catalog:start (python -m awsaudit.catalog --write) -->", "<!-- catalog:end -->"
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,21 +87,17 @@ def _parameters(module: ModuleType) -> dict[str, list[str]]:
 
 
 def _sources_read(control: object, module: ModuleType) -> tuple[str, ...]:
-    """The declared sources a control reads: its parameters, and what its fixtures (the engine's composite views and
-    its own module's) and sources take, followed down."""
+    """The declared sources a control reads: its parameters and what its fixtures (the engine's composite views and
+    its own module's) take, followed down to the sources and what they build on."""
     given = {**_parameters(fixtures), **_parameters(module)}
     seen: set[str] = set()
     pending = list(inspect.signature(control).parameters)
     while pending:
         name = pending.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in SOURCES:  # a regional source is read in the regions enabled_regions lists
-            pending += [*SOURCES[name].uses, *(["enabled_regions"] if SOURCES[name].regional else [])]
-        else:
-            pending += given.get(name, [])
-    return tuple(name for name in SOURCES if name in seen)
+        if name not in seen:
+            seen.add(name)
+            pending += [] if name in SOURCES else given.get(name, [])
+    return tuple(source.name for source in needed(seen))
 
 
 def read(checks: Path, strict: bool = False) -> Catalog:

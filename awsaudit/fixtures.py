@@ -15,7 +15,6 @@ from awsaudit.findings import Findings
 from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
 
 
-
 @pytest.fixture
 def root(credential_report: CredentialReport, account_summary: dict[str, int],
          request: pytest.FixtureRequest) -> RootUser:

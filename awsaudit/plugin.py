@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit import catalog, fixtures, hooks, parallel, thresholds, waivers
+from awsaudit import catalog, fixtures, hooks, parallel, sources, thresholds, waivers
 from awsaudit.accounts import Account, account_of
 from awsaudit.audit import AUDIT, Audit
 from awsaudit.aws import MODULES
@@ -80,6 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
             "as --html=PATH (pytest takes a separate path that exists for a place to look for tests)")
     # The names --control, -m and the waivers may use, read before collection so a mistyped one stops the run.
     known = catalog.read(config.rootpath / "checks")
+    declared = sources.problems()  # the engine's and the controls' own, now all imported
+    if declared:
+        raise pytest.UsageError("; ".join(declared))
     selection = config.stash[SELECTION] = Selection.of(config)
     selection.check(known, config.getoption("markexpr"))
     config.option.control = list(selection.controls)  # as the controls spell them, for the report's scope
@@ -104,10 +107,10 @@ def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection,
     log = ResultLog(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
     plugins.register(log, "awsaudit-log")
     plugins.register(ConsoleSummary(log, accepted), "awsaudit-console")
+    if config.getoption("results"):  # before the HTML report reserves its file: a bad path stops the run first
+        plugins.register(JsonLines(Path(config.getoption("results")).expanduser().absolute()), "awsaudit-jsonl")
     if HtmlReport.wanted(config):
         plugins.register(HtmlReport(log), "awsaudit-html")
-    if config.getoption("results"):
-        plugins.register(JsonLines(Path(config.getoption("results")).expanduser().absolute()), "awsaudit-jsonl")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

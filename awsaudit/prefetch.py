@@ -1,6 +1,7 @@
 """Reading ahead: each account's data sources are requested as soon as the run knows it needs them, concurrently,
-so slow AWS work (a credential report being generated, a dozen regions answering) overlaps instead of queueing,
-and no account waits behind another.
+so slow AWS work (a credential report being generated, a dozen regions answering) overlaps instead of queueing.
+The pool is bounded: past WORKERS reads at once (a credential report being polled holds its worker), the rest
+wait their turn.
 
 The work is flat: one task per (account, source, region) in one bounded pool, never a pool inside a pool. Every read
 goes through the account's fetch-once cache, so a source is still read once per run and a failed read is still the
@@ -73,6 +74,8 @@ class Prefetch:
 
     @staticmethod
     def _quietly(account: Account, source: Source, region: str | None) -> None:
+        if account.released:  # its controls have run (or stopped): no read, no new session
+            return
         try:
             account.read_in(source, region)
         except Exception:  # remembered by the account for every control that needs it

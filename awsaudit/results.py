@@ -16,7 +16,7 @@ import socket
 import subprocess
 import threading
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -35,7 +35,8 @@ from awsaudit.findings import Finding, Resource, findings_of
 from awsaudit.frameworks import Framework
 from awsaudit.scope import Scope, command_line, selection_of
 from awsaudit.secrecy import mask
-from awsaudit.verdicts import PLURAL, VERDICTS, reason_of, verdict_of
+from awsaudit.sources import SOURCES
+from awsaudit.verdicts import PLURAL, VERDICTS, reason_of, verdict_of, worst
 
 _IDENTITY = ("account_id", "alias", "caller_arn", "credential_report_generated")
 # The xdist worker output that tells the controller which controls the selection kept.
@@ -124,10 +125,11 @@ class ResultBuilder:
         result = Result(audited.name, meta.id, meta.title, meta.severity, verdict, reason_of(report),
                         verdict == "passed" and hasattr(report, "wasxfail"), known.get("account_id", ""),
                         tuple(meta.framework_refs), waiver, _json_safe(evidence_of(item)),
-                        tuple(findings_of(item)) if report.when == "call" else (), item.nodeid)
+                        tuple(_masked(found) for found in findings_of(item)) if report.when == "call" else (),
+                        item.nodeid)
         details = _details(meta, result)
         if verdict == "failed" and waiver:  # an expired waiver, or one that leaves resources out
-            result = Result(**{**result.__dict__, "reason": f"{result.reason} [waiver: {waiver}]"})
+            result = replace(result, reason=f"{result.reason} [waiver: {waiver}]")
         report.awsaudit = result.to_json()  # type: ignore[attr-defined]
         have = dict(item.user_properties)
         found = {**known, "verdict": verdict, **({"waiver": waiver} if waiver else {})}
@@ -135,6 +137,20 @@ class ResultBuilder:
         item.user_properties += [(k, v) for k, v in found.items() if k in ("verdict", "waiver") or k not in have]
         report.user_properties = list(item.user_properties)
         report.extras = [*getattr(report, "extras", []), extras.html(details)]
+
+
+def _masked(found: Finding) -> Finding:
+    """A finding as every output may show it: access key ids masked in its resource and reason."""
+    resource = found.resource
+    return Finding(Resource(mask(resource.id), resource.type, resource.region, mask(resource.name)), found.status,
+                   mask(found.reason))
+
+
+def _merged(first: Result, then: Result, phase: str) -> Result:
+    """One result from two phases of a test (a failure, then an error in teardown): the worse verdict, both reasons."""
+    reasons = [reason for reason in (first.reason, f"{phase}: {then.reason}" if then.reason else "") if reason]
+    return replace(first, verdict=worst([first.verdict, then.verdict]), reason="; ".join(reasons),
+                   despite_waiver=False)
 
 
 def result_of(report: pytest.TestReport) -> Result | None:
@@ -184,6 +200,7 @@ class ResultLog:
         self.offline = offline
         self.thresholds = thresholds
         self.results: dict[str, Result] = {}  # by test id
+        self._pending: dict[str, Result] = {}  # by test id, until its teardown has reported
         self.identities: dict[str, dict[str, str]] = {}
         self.session: pytest.Session | None = None
         self.collected_by_workers = 0
@@ -219,13 +236,17 @@ class ResultLog:
         self.collected_by_workers = max(self.collected_by_workers, len(ids))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A test's phases arrive one by one; its result is told once, when its teardown has reported, as one record
+        (a failure followed by an error in teardown is both, not the error alone)."""
         result = result_of(report)
-        if result is None:
-            return
-        props = dict(report.user_properties)
-        self.identities.setdefault(result.account, {}).update({k: props[k] for k in _IDENTITY if k in props})
-        self.results[report.nodeid] = result
-        self.config.hook.pytest_awsaudit_result(result=result)
+        if result is not None:
+            props = dict(report.user_properties)
+            self.identities.setdefault(result.account, {}).update({k: props[k] for k in _IDENTITY if k in props})
+            earlier = self._pending.get(report.nodeid)
+            self._pending[report.nodeid] = result if earlier is None else _merged(earlier, result, report.when)
+        if report.when == "teardown" and report.nodeid in self._pending:
+            self.results[report.nodeid] = self._pending.pop(report.nodeid)
+            self.config.hook.pytest_awsaudit_result(result=self.results[report.nodeid])
 
     # -- the whole run: what it covers, per-account tallies -------------------------------------------------------
 
@@ -260,7 +281,8 @@ class ResultLog:
         ran = {result.control for result in self.results.values()}
         return Scope(command_line(self.config.invocation_params.args), selection_of(self.config), len(ran),
                      None if self.all_controls is None else len(self.all_controls), len(self.selected_controls) or None,
-                     len(self.tallies()), len(self.results), tuple(self.config.stash[AUDIT].left_out))
+                     len(self.tallies()), len(self.results), tuple(self.config.stash[AUDIT].left_out),
+                     tuple(self.config.getini("regions")))
 
     def banners(self) -> list[str]:
         """What the reader must know before reading any count: the run stopped early, or chose a part of checks/."""
@@ -308,7 +330,8 @@ class ResultLog:
 def _known_identity(audited: Account) -> dict[str, str]:
     """What the run already knows of the account, without fetching anything."""
     identity = audited.cached(*IDENTITY)
-    report = audited.cached("iam", "credential report")
+    credential_report = SOURCES["credential_report"]
+    report = audited.cached(credential_report.service, credential_report.title)
     found = {}
     if identity is not None:
         found.update(account_id=identity.account_id, alias=identity.alias or "", caller_arn=identity.caller_arn)

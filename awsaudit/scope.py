@@ -19,7 +19,8 @@ from awsaudit.secrecy import mask
 # An option or ini name whose value may be a credential: its value is not printed.
 _SECRET_NAME = re.compile(r"(?i)secret|token|passw|credential|auth|private")
 # A long run of base64 characters, as a secret access key or a session token would be if pasted into a command.
-_SECRET_VALUE = re.compile(r"[A-Za-z0-9/+]{40,}={0,2}")
+_SECRET_VALUE = re.compile(r"(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])"
+                           r"[A-Za-z0-9/+]{40,}={0,2}")
 HIDDEN = "[hidden]"
 
 
@@ -71,6 +72,7 @@ class Scope:
     accounts: int  # accounts with a verdict
     results: int
     left_out: tuple[str, ...]  # "name (id): why"
+    regions: tuple[str, ...] = ()  # the `regions` setting's globs; () for every enabled region
 
     @property
     def coverage(self) -> str:
@@ -89,4 +91,6 @@ class Scope:
     def lines(self) -> list[tuple[str, str]]:
         """(heading, text) for each fact, in the order every output states them."""
         return [("Command", self.command), ("Selection", self.selection), ("Coverage", self.coverage),
-                ("Accounts left out", "; ".join(self.left_out) or "none")]
+                ("Accounts left out", "; ".join(self.left_out) or "none"),
+                ("Regions", f"only those matching {' '.join(self.regions)}" if self.regions
+                 else "every enabled region")]

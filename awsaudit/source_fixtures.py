@@ -31,7 +31,7 @@ def source(service: str, *, actions: list[str], regional: bool = False, title: s
             value = account.read(declared)
             shown = evidence_of(request.node)
             if declared.regional:
-                shown["regions read"] = list(value)
+                shown[f"{declared.title}: regions read"] = list(value)
                 shown[declared.title] = {region: declared.shown(found) for region, found in value.items()}
             else:
                 shown[declared.title] = declared.shown(value)

@@ -1,8 +1,9 @@
 """Data sources: each AWS read an audit makes, declared once with what it needs.
 
 A declaration names the read (the fixture name controls ask for), its service, whether it is read per region, the
-IAM actions it needs and its loader. From that alone come the fixture, the fetch-once cache keyed by (source,
-region), read-ahead, and the IAM policy an audit needs. A loader takes the service's client first; its other
+IAM actions it needs and its loader. From that alone come the fixture, the fetch-once cache (keyed by the source's
+service, title and region: a title names one source), read-ahead, and the IAM policy an audit needs. A regional
+loader is called once per region; a source it takes is given whole (a regional one as `{region: value}`). A loader takes the service's client first; its other
 parameters name the sources it builds on, `settings` for the run's thresholds, or `identity` for the account's.
 """
 
@@ -15,6 +16,8 @@ from typing import Any, Callable
 # The parameters a loader may take that are not sources: the run's thresholds and waits, and who the audit runs as
 # in which account (accounts.Identity).
 SETTINGS, IDENTITY = "settings", "identity"
+# The source the regions of every regional source come from (aws/ec2.py).
+ENABLED_REGIONS = "enabled_regions"
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,31 @@ def declare(loader: Callable[..., Any], service: str, actions: list[str] | tuple
     return SOURCES[name]
 
 
+def problems() -> list[str]:
+    """What is wrong with the declarations as a whole: a loader that takes a name no source has, or sources that
+    build on each other in a circle (each would wait for the other for ever)."""
+    found = [f"source {source.name} ({source.origin}) takes {name!r}, which is no declared source (nor {SETTINGS} "
+             f"or {IDENTITY})" for source in SOURCES.values() for name in source.uses
+             if name not in SOURCES and name not in (SETTINGS, IDENTITY)]
+    for start in SOURCES:
+        path, pending = [start], [iter(SOURCES[start].uses)]
+        while pending:
+            name = next(pending[-1], None)
+            if name is None:
+                path.pop()
+                pending.pop()
+            elif name == start:
+                found.append("sources build on each other in a circle: " + " -> ".join([*path, start]))
+                break
+            elif name in SOURCES and name not in path:
+                path.append(name)
+                pending.append(iter(SOURCES[name].uses))
+    return list(dict.fromkeys(found))
+
+
 def needed(names: set[str]) -> list[Source]:
-    """The declared sources among `names`, with every source they build on, in declaration order."""
+    """The declared sources among `names`, with every source they build on (a regional one builds on the regions
+    enabled for the account), in declaration order."""
     wanted: set[str] = set()
     pending = [name for name in names if name in SOURCES]
     while pending:
@@ -77,4 +103,5 @@ def needed(names: set[str]) -> list[Source]:
         if name not in wanted:
             wanted.add(name)
             pending += [used for used in SOURCES[name].uses if used in SOURCES]
+            pending += [ENABLED_REGIONS] if SOURCES[name].regional and ENABLED_REGIONS in SOURCES else []
     return [source for name, source in SOURCES.items() if name in wanted]

@@ -151,7 +151,10 @@ class Waiving:
         failed = report.failed and call.excinfo is not None and call.excinfo.errisinstance(AssertionError)
         identity = audited.cached(*IDENTITY)
         names = {audited.name, *([identity.account_id] if identity else [])}
-        decision = decide(self.waivers, meta.id, names, offenders_of(item), self.today)
+        offenders = offenders_of(item)
+        if failed and not offenders:  # failed other than on the resources it judged: no resources waiver covers it
+            offenders = None
+        decision = decide(self.waivers, meta.id, names, offenders, self.today)
         if report.failed and not failed:
             notes = [f"does not apply to an error, only to a failure: {w.describe()}" for w in decision.matched]
         else:

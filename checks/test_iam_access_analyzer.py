@@ -11,7 +11,7 @@ from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
          --region REGION (or --type ORGANIZATION from the organization's management or delegated admin account).
          """)
 def test_access_analyzer_in_every_region(access_analyzers, findings):
-    """IAM Access Analyzer is active in every enabled region
+    """IAM Access Analyzer is active in every audited region
 
     Access Analyzer finds resources shared outside the account: public buckets, keys and roles trusted by
     strangers. A region it does not watch is a region where such sharing goes unnoticed.

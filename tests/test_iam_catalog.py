@@ -253,7 +253,7 @@ def evidence_list(opened: str, label: str) -> list[str]:
 
 def test_access_analyzer_evidence_lists_every_enabled_region_judged(offline_audit: AuditRun) -> None:
     opened = details(offline_audit.report)["test_access_analyzer_in_every_region[compliant]"]
-    enabled = evidence_list(opened, "regions read")
+    enabled = evidence_list(opened, "access analyzers: regions read")
     assert len(enabled) > 10 and "us-east-1" in enabled and not [r for r in enabled if r.startswith(("cn-", "us-gov-"))]
     assert evidence_list(opened, f"regions: judged ({len(enabled)})") == enabled
     # noncompliant watches us-east-1 only: every other enabled region is named in its failure.

@@ -3,6 +3,7 @@ setting; a region that fails is an ERROR naming it, never a region silently left
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from botocore.exceptions import ClientError
 from awsaudit.accounts import Account, Identity
 from awsaudit.errors import SourceError
 from awsaudit.sources import SOURCES, Source
-from conftest import details, run_audit
+from conftest import details, make_project, run_audit
 
 ENABLED = ["ap-south-1", "eu-west-1", "eu-west-3", "us-east-1"]
 
@@ -75,5 +76,42 @@ def test_an_audit_reads_only_the_regions_the_setting_keeps(tmp_path: Path) -> No
     run = run_audit(tmp_path, "--offline", "--account", "compliant", "--control", "IAM-12", "-o", "regions=eu-* us-west-2")
     assert run.verdicts == {"test_access_analyzer_in_every_region[compliant]": "passed"}, run.output
     opened = details(run.report)["test_access_analyzer_in_every_region[compliant]"]
-    assert "<tr><th>regions read</th><td>eu-central-1<br>eu-north-1<br>eu-west-1<br>eu-west-2<br>eu-west-3<br>" \
+    assert "<tr><th>access analyzers: regions read</th><td>eu-central-1<br>eu-north-1<br>eu-west-1<br>eu-west-2<br>eu-west-3<br>" \
            "us-west-2</td></tr>" in opened
+
+
+CIRCLE = '''
+from awsaudit import control, source
+
+
+@source("iam", actions=["iam:GetAccountSummary"])
+def first(iam, second):
+    """Takes the second."""
+    return second
+
+
+@source("iam", actions=["iam:GetAccountSummary"])
+def second(iam, first):
+    """Takes the first."""
+    return first
+
+
+@control("X-1", severity="low", frameworks={}, remediation="none")
+def test_reads_the_circle(first):
+    """Reads sources that build on each other
+
+    They would wait for each other for ever.
+    """
+'''
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (CIRCLE, "sources build on each other in a circle: first -> second -> first"),
+    (CIRCLE.replace("def second(iam, first):", "def second(iam, nosuch):"),
+     "source second (.*) takes 'nosuch', which is no declared source \\(nor settings or identity\\)"),
+])
+def test_sources_that_cannot_be_read_are_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
+    project = make_project(tmp_path, checks={"test_circle.py": text})
+    run = run_audit(tmp_path, "--offline", "--account", "compliant", cwd=project)
+    assert run.returncode == 4, run.output
+    assert re.search(f"ERROR: .*{message}", run.output), run.output

@@ -182,7 +182,7 @@ def test_a_selection_says_it_is_partial_in_every_report_under_xdist_too(tmp_path
         assert f"<th>Command</th><td>{command}</td>" in text
     suite = {p.get("name"): p.get("value") for p in ET.parse(run.junit).getroot().find("testsuite/properties")}
     assert suite == {"command": command, "selection": "-m critical", "coverage": ran, "accounts_left_out": "none",
-                     "warning": partial}
+                     "regions": "every enabled region", "warning": partial}
 
 
 def test_the_command_line_shows_no_secret() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import AuditRun, run_audit
+from conftest import REPO, AuditRun, make_project, run_audit
 
 
 def lines(path: Path) -> list[dict]:
@@ -57,3 +59,53 @@ def test_a_run_that_audits_nothing_writes_no_results_file(tmp_path: Path) -> Non
     run = run_audit(tmp_path, "--offline", "-k", "nosuchcontrol", f"--results={path}")
     assert run.returncode == 5, run.output
     assert not path.exists()
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("--results={folder}", "--results={folder} is a folder: give a file name, e.g. --results={folder}/results.jsonl"),
+    ("--html={folder}", "--html={folder} is a folder: give a file name, e.g. --html={folder}/audit.html"),
+    ("--results=/proc/awsaudit-none/results.jsonl",
+     "--results=/proc/awsaudit-none/results.jsonl: its folder cannot be made"),
+])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(tmp_path: Path, option: str, message: str) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--offline", option.format(folder=folder)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert f"ERROR: {message.format(folder=folder)}" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert list(folder.iterdir()) == []
+
+
+FAILS_THEN_ERRORS = '''
+import pytest
+
+from awsaudit import control
+
+
+@pytest.fixture
+def breaks_on_teardown(account):
+    yield account
+    raise RuntimeError("cleanup broke")
+
+
+@control("X-1", severity="low", frameworks={}, remediation="none")
+def test_fails_then_errors(breaks_on_teardown):
+    """Fails, then its fixture errors in teardown
+
+    Both must be told.
+    """
+    assert False, "not compliant"
+'''
+
+
+def test_a_failure_then_an_error_in_teardown_is_one_result_that_says_both(tmp_path: Path) -> None:
+    project = make_project(tmp_path, checks={"test_x.py": FAILS_THEN_ERRORS})
+    path = tmp_path / "results.jsonl"
+    run = run_audit(tmp_path, "--offline", "--account", "compliant", f"--results={path}", cwd=project)
+    [record] = lines(path)
+    assert record["verdict"] == "failed", record
+    assert record["reason"].startswith("not compliant; teardown: "), record
+    assert "RuntimeError" in record["reason"] or "cleanup broke" in record["reason"], record
+    assert "compliant (111111111111, compliant-example): 0 passed, 1 failed, 0 errors" in run.output

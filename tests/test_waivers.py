@@ -329,3 +329,26 @@ def test_a_waiver_for_a_control_not_in_checks_stops_the_run(tmp_path: Path) -> N
     assert naming == [f"ERROR: {project / 'waivers.toml'}: waiver 2 (IAM-8 on prod): no control has the id IAM-8; "
                       "known: ROOT-1, ROOT-2, ROOT-3, ROOT-4, ROOT-5, ROOT-6"]
     assert "Traceback" not in run.output
+
+
+JUDGED_THEN_FAILED = '''
+from awsaudit import control
+
+
+@control("X-1", severity="low", frameworks={}, remediation="none")
+def test_judges_then_fails(account, findings):
+    """Judges its resources, which pass, then fails on something else
+
+    A waiver for some resources must not cover the other failure.
+    """
+    findings.judge("users", ["ci"], {})
+    assert False, "something else is wrong"
+'''
+
+
+def test_a_resources_waiver_does_not_cover_a_failure_that_is_not_about_resources(tmp_path: Path) -> None:
+    project = make_project(tmp_path, checks={"test_x.py": JUDGED_THEN_FAILED})
+    (project / "waivers.toml").write_text('[[waiver]]\ncontrol = "X-1"\naccount = "compliant"\nresources = ["ci"]\n'
+                                          'justification = "accepted"\nexpires = 2099-12-31\n', encoding="utf-8")
+    run = run_audit(tmp_path, "--offline", "--account", "compliant", cwd=project)
+    assert run.verdicts == {"test_judges_then_fails[compliant]": "failed"}, run.output

@@ -1,5 +1,6 @@
 """What the audit reads from AWS, one module per service: its sources (each one declared AWS read) and the models
-they parse into. No module here knows pytest; each declared source becomes the fixture of its name.
+they parse into. No module here imports pytest; `@source` makes each loader's name the fixture of that source (the
+loader itself is reached through sources.SOURCES).
 
 MODULES is the one table of service modules: the plugin loads each, so every source is known before collection.
 """

@@ -22,8 +22,8 @@ from pytest_metadata.plugin import metadata_key
 from awsaudit import framework_view
 from awsaudit.outputs import summary_page
 from awsaudit.outputs.summary_page import most_severe_first
-from awsaudit.outputs.report_files import replace, reserve, write_atomically, write_nothing
-from awsaudit.verdicts import reason_of
+from awsaudit.outputs.report_files import replace, reserve, writable, write_atomically, write_nothing
+from awsaudit.results import result_of
 
 if TYPE_CHECKING:
     from awsaudit.results import ResultLog
@@ -60,7 +60,7 @@ class HtmlReport:
         self.summary: Path | None = None
         chosen = config.getoption("htmlpath", None) or str(
             config.rootpath / "reports" / f"audit-{results.started:%Y%m%dT%H%M%SZ}.html")
-        self.reserved = reserve(Path(chosen).expanduser().absolute())
+        self.reserved = reserve(writable(Path(chosen).expanduser().absolute(), "--html", "audit.html"))
         config.option.htmlpath = str(self.reserved)
         config.option.self_contained_html = True
         config.option.css = [*(config.getoption("css", None) or []), str(Path(__file__).with_name("report.css"))]
@@ -119,7 +119,8 @@ class HtmlReport:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
         props = dict(getattr(report, "user_properties", []))
-        shown = {**props, "reason": reason_of(report) if "control_id" in props else ""}
+        result = result_of(report)
+        shown = {**props, "reason": result.reason if result is not None else ""}
         ours = [f'<td class="col-{key}">{escape(str(shown.get(source, "")))}</td>' for key, _, _, source in _COLUMNS]
         cells[:] = [f'<td class="col-result">{LABELS[category(report)]}</td>', *ours, *cells[1:]]
 
@@ -131,10 +132,8 @@ class HtmlReport:
         head, rows = results.account_rows()
         prefix += [f'<p class="awsaudit-incomplete">{escape(banner)}</p>' for banner in results.banners()]
         prefix.append(
-            f"<h2>Audit</h2>{summary_page.facts(results.facts())}"
-            '<table class="awsaudit-accounts"><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
-            + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-            + "</table><p>Each result below opens to its evidence and remediation.</p>"
+            f"<h2>Audit</h2>{summary_page.facts(results.facts())}{summary_page.table(head, rows, 'awsaudit-accounts')}"
+            "<p>Each result below opens to its evidence and remediation.</p>"
         )
         if results.framework is not None:
             prefix.append(framework_view.to_html(results.framework, results.framework_rows(),

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import IO
 
-from awsaudit.outputs.report_files import reserve
+from awsaudit.outputs.report_files import reserve, writable
 from awsaudit.results import Result
 
 
@@ -20,7 +20,7 @@ class JsonLines:
     """Registered on the process that writes the outputs, when --results is given."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path = writable(path, "--results", "results.jsonl")
         self.file: IO[str] | None = None  # opened with the first result: a run that audits nothing leaves no file
 
     def pytest_awsaudit_result(self, result: Result) -> None:

@@ -5,7 +5,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from pytest_html.basereport import BaseReport
+
+
+def writable(path: Path, option: str, example: str) -> Path:
+    """`path` as a file an output can be written to, or a usage error saying why not (checked before the audit, so
+    a mistyped path costs no run)."""
+    if path.is_dir():
+        raise pytest.UsageError(f"{option}={path} is a folder: give a file name, e.g. {option}={path / example}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"{option}={path}: its folder cannot be made ({exc.strerror or exc})") from None
+    if not os.access(path.parent, os.W_OK):
+        raise pytest.UsageError(f"{option}={path}: its folder {path.parent} is not writable")
+    return path
 
 
 def reserve(path: Path) -> Path:

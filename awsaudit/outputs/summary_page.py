@@ -28,7 +28,7 @@ def facts(lines: list[tuple[str, str]]) -> str:
             + "</table>")
 
 
-def _table(head: list[str], rows: list[list[str]], css_class: str) -> str:
+def table(head: list[str], rows: list[list[str]], css_class: str) -> str:
     return (f'<table class="{css_class}"><tr>' + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"
             + "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
             + "</table>")
@@ -72,9 +72,9 @@ def render(started: datetime, report: Path, banners: list[str], scope: list[tupl
             f"<h1>AWS audit {started:%Y-%m-%d %H:%M:%S} UTC</h1>{facts(scope)}"
             f'<p>Evidence, rationale and remediation of every result: <a href="{escape(report.name)}">'
             f"{escape(report.name)}</a>.</p>"
-            f"{_table(head, accounts, 'awsaudit-accounts')}"
+            f"{table(head, accounts, 'awsaudit-accounts')}"
             f"<h2>Failures and errors ({len(found)})</h2><ul>{items}</ul>"
-            f"<h2>Per control</h2>{_table(per_control, rollup(results), 'awsaudit-accounts')}"
+            f"<h2>Per control</h2>{table(per_control, rollup(results), 'awsaudit-accounts')}"
             + _listing([r for r in results if r.verdict == "waived"], "Waived", "No waived failure.")
             + _listing([r for r in results if r.despite_waiver], "Passed despite a waiver",
                        "No waiver covers a passing control.")
