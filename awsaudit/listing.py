@@ -1,7 +1,8 @@
 """`--co` names the controls a run would judge: after pytest's list of tests (`test_console_users_have_mfa[prod]`,
 which does not say which control a test is), each control's id, severity and title, under the accounts it covers.
 
-The list is made from the collected tests alone: a collect-only run reads nothing from AWS.
+The list is made from the collected tests alone: a collect-only run reads no account's data (it still lists an
+organization's accounts for `--account org:...`, and resolves that profile's identity to do so).
 """
 
 from __future__ import annotations

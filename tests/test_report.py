@@ -192,6 +192,11 @@ def test_the_command_line_shows_no_secret() -> None:
                      "'--html=my report.html'")
 
 
+def test_the_command_line_keeps_a_long_path() -> None:
+    path = "--html=/home/auditor/reports/quarterlyaudit/production/report.html"
+    assert command_line([path]) == f"pytest {path}"
+
+
 def test_accounts_left_out_are_named_with_why() -> None:
     scope = Scope("pytest", "every control", 2, 2, 2, 1, 2, ("Sandbox (444455556666): SUSPENDED",))
     assert dict(scope.lines())["Accounts left out"] == "Sandbox (444455556666): SUSPENDED"
