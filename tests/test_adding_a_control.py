@@ -7,12 +7,13 @@ import re
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from awsaudit import offline, twins
 from conftest import REPO, make_project, run_audit
+from emulated import moto_server
 
 
 def readme_examples() -> dict[str, str]:
@@ -64,15 +65,10 @@ def test_the_readme_example_gives_its_verdicts_on_a_copy_of_the_project(tmp_path
 
 
 @pytest.fixture(scope="module")
-def server() -> str:
+def server() -> Iterator[str]:
     """A moto server on 127.0.0.1 for this module; nothing else is contacted."""
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    try:
-        host, port = moto.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        moto.stop()
+    with moto_server() as url:
+        yield url
 
 
 ALL_BUT_ONE = [region for region in twins.REGIONS if region != "eu-north-1"]
