@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from awsaudit import accounts, discovery, environment, guard, thresholds
+from awsaudit import accounts, client_classes, discovery, environment, guard, thresholds
 from awsaudit.accounts import Account
 from awsaudit.secrecy import quiet_aws_debug_logs
 from awsaudit.twins import Twin, TwinError, load_all
@@ -46,6 +46,7 @@ class Audit:
         try:
             # Before any thread starts: read-ahead threads walk the environment while pytest writes to it.
             audit.cleanup.enter_context(environment.consistent())
+            audit.cleanup.enter_context(client_classes.shared())
             audit.accounts = _open_accounts(config, audit)
             # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
             audit.cleanup.enter_context(guard.everywhere())
