@@ -244,7 +244,7 @@ class Account:
         key = (service, source, region)
         reading = self._reading()
         if key in reading:  # a source that builds on itself would wait for its own lock for ever
-            return False, "builds on itself (a source its loader takes takes it in turn)"
+            return False, "builds on itself (through the sources its loader takes)"
         with self._lock:
             source_lock = self._source_locks.setdefault(key, threading.Lock())
         with source_lock:
@@ -271,7 +271,7 @@ class Account:
             return self._fetched[key]
 
     def _reading(self) -> set[tuple[str, str, str | None]]:
-        """The sources this thread is reading now, the one it waits on last."""
+        """The sources this thread is reading now: a loader that reads the sources it builds on adds to them."""
         if not hasattr(self._retried, "reading"):
             self._retried.reading = set()
         return self._retried.reading
