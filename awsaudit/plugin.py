@@ -24,7 +24,8 @@ from awsaudit.evidence import evidence_of
 from awsaudit.frameworks import marker_lines
 from awsaudit.outputs.console import ConsoleSummary
 from awsaudit.outputs.html_report import HtmlReport
-from awsaudit.outputs.jsonl import JsonLines
+from awsaudit.outputs import FILE_WRITERS
+from awsaudit.outputs.report_files import writable
 from awsaudit.prefetch import Prefetch
 from awsaudit.results import ResultBuilder, ResultLog
 from awsaudit.selection import Selection, add_options
@@ -53,9 +54,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                          "profile can list. Default: AWS_PROFILE, else the default profile.")
     group.addoption("--offline", action="store_true",
                     help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
-    group.addoption("--results", metavar="PATH",
-                    help="write every result as a JSON line to PATH as it arrives (an existing file is kept: the "
-                         "new one gets -2, -3, ...)")
+    for writer in FILE_WRITERS:
+        group.addoption(f"--{writer.option}", metavar="PATH", help=writer.help)
     add_options(group)
     thresholds.register(parser)
     parser.addini("waivers", "awsaudit: TOML file of accepted exceptions (path relative to pytest.ini); empty for "
@@ -107,8 +107,12 @@ def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection,
     log = ResultLog(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
     plugins.register(log, "awsaudit-log")
     plugins.register(ConsoleSummary(log, accepted), "awsaudit-console")
-    if config.getoption("results"):  # before the HTML report reserves its file: a bad path stops the run first
-        plugins.register(JsonLines(Path(config.getoption("results")).expanduser().absolute()), "awsaudit-jsonl")
+    for writer in FILE_WRITERS:  # before the HTML report reserves its file: a bad path stops the run first
+        if config.getoption(writer.option):
+            path = writable(Path(config.getoption(writer.option)).expanduser().absolute(), f"--{writer.option}",
+                            writer.example)
+            made = getattr(importlib.import_module(writer.module), writer.cls)(path, log)
+            plugins.register(made, f"awsaudit-{writer.option}-file")
     if HtmlReport.wanted(config):
         plugins.register(HtmlReport(log), "awsaudit-html")
 

@@ -12,15 +12,15 @@ import json
 from pathlib import Path
 from typing import IO
 
-from awsaudit.outputs.report_files import reserve, writable
-from awsaudit.results import Result
+from awsaudit.outputs.report_files import reserve
+from awsaudit.results import Result, ResultLog
 
 
 class JsonLines:
     """Registered on the process that writes the outputs, when --results is given."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = writable(path, "--results", "results.jsonl")
+    def __init__(self, path: Path, log: ResultLog) -> None:
+        self.path = path
         self.file: IO[str] | None = None  # opened with the first result: a run that audits nothing leaves no file
 
     def pytest_awsaudit_result(self, result: Result) -> None:
