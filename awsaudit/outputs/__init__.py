@@ -23,4 +23,10 @@ FILE_WRITERS = (
     FileWriter("results", "awsaudit.outputs.jsonl", "JsonLines", "results.jsonl",
                "write every result as a JSON line to PATH as it arrives (an existing file is kept: the new one "
                "gets -2, -3, ...)"),
+    FileWriter("ocsf", "awsaudit.outputs.ocsf", "OcsfLines", "findings.ocsf.jsonl",
+               "write every resource judged as an OCSF 1.5.0 Compliance Finding (JSON Lines, one per control, account "
+               "and resource) to PATH as it arrives"),
+    FileWriter("asff", "awsaudit.outputs.asff", "AsffLines", "findings.asff.jsonl",
+               "write every result as AWS Security Finding Format records (JSON Lines, one per control, account, "
+               "region and resource) to PATH as it arrives; import them with `python -m awsaudit.securityhub`"),
 )
