@@ -28,7 +28,6 @@ import argparse
 import json
 import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,6 +67,7 @@ class Target:
 
     account_id: str
     region: str
+    partition: str = "aws"
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # by Id, in the file's order
     imported: int = 0
     failed: list[str] = field(default_factory=list)  # "Id: why"
@@ -75,7 +75,7 @@ class Target:
 
     @property
     def product(self) -> str:
-        return product_arn(self.region, self.account_id)
+        return product_arn(self.region, self.account_id, self.partition)
 
 
 def read_records(path: Path, out: TextIO) -> tuple[dict[tuple[str, str], Target], int]:
@@ -89,9 +89,8 @@ def read_records(path: Path, out: TextIO) -> tuple[dict[tuple[str, str], Target]
             try:
                 record = json.loads(line)
                 account_id, product = record["AwsAccountId"], record["ProductArn"]
-                region = product.split(":")[3]
-                if product != product_arn(region, account_id) and product != product_arn(
-                        region, account_id, product.split(":")[1]):
+                partition, region = product.split(":")[1], product.split(":")[3]
+                if product != product_arn(region, account_id, partition):
                     raise ValueError(f"ProductArn {product} is not account {account_id}'s default product")
                 if not record.get("Id") or not record.get("GeneratorId"):
                     raise ValueError("it has no Id or no GeneratorId")
@@ -100,7 +99,7 @@ def read_records(path: Path, out: TextIO) -> tuple[dict[tuple[str, str], Target]
                 print(f"  line {number}: not an awsaudit ASFF record ({type(exc).__name__}: {exc}); skipped",
                       file=out)
                 continue
-            target = targets.setdefault((account_id, region), Target(account_id, region))
+            target = targets.setdefault((account_id, region), Target(account_id, region, partition))
             target.records[record["Id"]] = record  # a repeated Id: the later record is the one sent
     return targets, bad
 

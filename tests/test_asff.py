@@ -1,5 +1,6 @@
 """`--asff`: an offline audit of every twin written as ASFF, each record checked against botocore's own model of
-securityhub:BatchImportFindings (client-side; nothing is sent), with the status mapping, stable ids and ASFF's limits."""
+securityhub:BatchImportFindings (client-side; nothing is sent), with the status mapping, stable ids and ASFF's
+limits."""
 
 from __future__ import annotations
 

@@ -251,3 +251,15 @@ def test_the_command_as_a_user_runs_it(hub: Server, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[0].startswith("WRITES to AWS Security Hub")
     assert len(findings("first")) == 6
+
+
+def test_a_line_that_is_no_record_of_its_account_is_reported(hub: Server, tmp_path: Path) -> None:
+    records = write(tmp_path / "f.jsonl", AUDIT[:2])
+    foreign = {**records[0], "Id": "awsaudit/ROOT-1/111111111111/us-east-1/x",
+               "ProductArn": asff.product_arn("us-east-1", SECOND)}
+    with (tmp_path / "f.jsonl").open("a", encoding="utf-8") as file:
+        file.write("not json\n" + json.dumps(foreign) + "\n")
+    code, output = run(str(tmp_path / "f.jsonl"), "--account", "first")
+    assert code == 1, output
+    assert "line 7: not an awsaudit ASFF record" in output and "line 8: not an awsaudit ASFF record" in output
+    assert set(findings("first")) == {r["Id"] for r in records}

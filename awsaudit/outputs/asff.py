@@ -42,6 +42,8 @@ import json
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+from botocore.exceptions import BotoCoreError
+
 from awsaudit.accounts import DEFAULT_REGION
 from awsaudit.audit import AUDIT
 from awsaudit.controls import Control
@@ -213,7 +215,11 @@ class AsffLines:
     def _home_region(self, account: str) -> str:
         if account not in self.regions:
             found = next((each for each in self.log.config.stash[AUDIT].accounts if each.name == account), None)
-            self.regions[account] = (found.session.region_name if found is not None else None) or DEFAULT_REGION
+            try:
+                region = found.session.region_name if found is not None else None
+            except (BotoCoreError, ValueError):  # its profile no longer reads: the default, as the audit's
+                region = None
+            self.regions[account] = region or DEFAULT_REGION
         return self.regions[account]
 
     def pytest_awsaudit_result(self, result: Result) -> None:
