@@ -62,6 +62,20 @@ def moto_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def isolated_moto_server() -> Iterator[tuple[str, pytest.MonkeyPatch]]:
+    """A moto server of this process on 127.0.0.1, in an environment with no AWS_* variable of the caller (a stray
+    profile, key, region or endpoint would route elsewhere) and proxies bypassed for loopback: its URL, and the
+    environment patch, for the variables a test sets for the run."""
+    with pytest.MonkeyPatch.context() as env:
+        for name in [name for name in os.environ if name.upper().startswith("AWS_")]:
+            env.delenv(name)
+        for name in ("NO_PROXY", "no_proxy"):
+            env.setenv(name, f"{LOOPBACK},localhost")
+        with moto_server() as url:
+            yield url, env
+
+
+@contextlib.contextmanager
 def in_process(served: list[twins.Twin], workdir: Path) -> Iterator[OpenAccount]:
     """The twins in-process, each opened as `pytest --offline` opens it: a role profile of a written config file."""
     config = offline.write_config(served, workdir / "config")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from datetime import datetime, timezone
@@ -13,7 +12,7 @@ import pytest
 
 from awsaudit import offline, twins
 from conftest import REPO, make_project, run_audit
-from emulated import moto_server
+from emulated import isolated_moto_server
 
 
 def readme_examples() -> dict[str, str]:
@@ -66,8 +65,9 @@ def test_the_readme_example_gives_its_verdicts_on_a_copy_of_the_project(tmp_path
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """A moto server on 127.0.0.1 for this module; nothing else is contacted."""
-    with moto_server() as url:
+    """A moto server on 127.0.0.1 for this module, no AWS_* variable of the caller in the way; nothing else is
+    contacted."""
+    with isolated_moto_server() as (url, _):
         yield url
 
 
@@ -81,9 +81,7 @@ def test_over_a_moto_server_one_region_with_encryption_off_fails_naming_it(serve
                          f'[[seed]]\ncall = "ec2.enable_ebs_encryption_by_default"\nregions = {ALL_BUT_ONE!r}\n'
                          .replace("'", '"'), encoding="utf-8")
     twin = twins.load(twin_file, datetime.now(timezone.utc))
-    with pytest.MonkeyPatch.context() as env, offline.emulate([twin], endpoint_url=server):
-        for name in [name for name in os.environ if name.upper().startswith("AWS_")]:
-            env.delenv(name)
+    with offline.emulate([twin], endpoint_url=server):
         config = offline.write_config([twin], tmp_path / "config", endpoint_url=server)
         run = run_audit(tmp_path, "--account", "one-region-off", "--control", "EC2-1", cwd=project, env={
             "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),

@@ -8,7 +8,6 @@ reach is the moto server this module starts on 127.0.0.1 (seeded with two twins,
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -18,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from moto.iam.models import iam_backends
-from moto.server import ThreadedMotoServer
 
 from awsaudit import offline, twins
 from conftest import REPO, AuditRun, run_audit
+from emulated import isolated_moto_server
 
 TWINS = {"compliant": "111111111111", "noncompliant": "222222222222"}
 
@@ -39,29 +38,17 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """One server for the module: starting it and seeding two accounts is most of this file's run time."""
-    with pytest.MonkeyPatch.context() as env_patch:
-        # run_audit passes os.environ on, and a stray AWS_PROFILE, key, region or endpoint would route the audit
-        # elsewhere: no AWS_* variable of the caller may reach the subprocess. IMDS is off and proxies bypassed,
-        # so nothing but 127.0.0.1 is ever contacted.
-        for name in [name for name in os.environ if name.upper().startswith("AWS_")]:
-            env_patch.delenv(name)
-        for name in ("NO_PROXY", "no_proxy"):
-            env_patch.setenv(name, "127.0.0.1,localhost")
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            url = f"http://{host}:{port}"
-            now = datetime.now(timezone.utc)
-            loaded = {name: twins.load(REPO / "fixtures" / f"{name}.toml", now) for name in TWINS}
-            workdir = tmp_path_factory.mktemp("live")
-            with offline.emulate(list(loaded.values()), endpoint_url=url):
-                config = offline.write_config(list(loaded.values()), workdir / "config", endpoint_url=url)
-                env = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
-                       "AWS_EC2_METADATA_DISABLED": "true"}
-                yield Live(url, loaded, config, env)
-        finally:
-            server.stop()
+    # run_audit passes os.environ on: no AWS_* variable of the caller may reach the subprocess. IMDS is off and
+    # proxies bypassed, so nothing but 127.0.0.1 is ever contacted.
+    with isolated_moto_server() as (url, _):
+        now = datetime.now(timezone.utc)
+        loaded = {name: twins.load(REPO / "fixtures" / f"{name}.toml", now) for name in TWINS}
+        workdir = tmp_path_factory.mktemp("live")
+        with offline.emulate(list(loaded.values()), endpoint_url=url):
+            config = offline.write_config(list(loaded.values()), workdir / "config", endpoint_url=url)
+            env = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
+                   "AWS_EC2_METADATA_DISABLED": "true"}
+            yield Live(url, loaded, config, env)
 
 
 @pytest.fixture(scope="module")

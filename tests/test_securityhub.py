@@ -27,13 +27,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from awsaudit import securityhub
 from awsaudit.findings import Finding, Resource
 from awsaudit.outputs import asff
 from awsaudit.results import Result
 from conftest import REPO
+from emulated import isolated_moto_server
 
 FIRST, SECOND, UNREACHED = "111111111111", "222222222222", "333333333333"
 STARTED = "2026-11-01T10:00:00Z"
@@ -48,31 +48,20 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One moto server, and a config file with profiles `first` and `second` (roles in two accounts) reaching it."""
-    with pytest.MonkeyPatch.context() as env_patch:
-        for name in [name for name in os.environ if name.upper().startswith("AWS_")]:
-            env_patch.delenv(name)
-        for name in ("NO_PROXY", "no_proxy"):
-            env_patch.setenv(name, "127.0.0.1,localhost")
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
-        try:
-            host, port = moto.get_host_and_port()
-            url = f"http://{host}:{port}"
-            where = tmp_path_factory.mktemp("securityhub")
-            endpoint = f"region = us-east-1\nendpoint_url = {url}\n"
-            profiles = [f"[profile source]\naws_access_key_id = AKIAIMPORTEXAMPLE001\n"
-                        f"aws_secret_access_key = not-a-real-secret\n{endpoint}"]
-            profiles += [f"[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/importer\n"
-                         f"source_profile = source\n{endpoint}" for name, account in (("first", FIRST),
-                                                                                     ("second", SECOND))]
-            (where / "config").write_text("\n".join(profiles), encoding="utf-8")
-            env = {"AWS_CONFIG_FILE": str(where / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(where / "none"),
-                   "AWS_EC2_METADATA_DISABLED": "true"}
-            for name, value in env.items():
-                env_patch.setenv(name, value)
-            yield Server(url, env)
-        finally:
-            moto.stop()
+    with isolated_moto_server() as (url, env_patch):
+        where = tmp_path_factory.mktemp("securityhub")
+        endpoint = f"region = us-east-1\nendpoint_url = {url}\n"
+        profiles = [f"[profile source]\naws_access_key_id = AKIAIMPORTEXAMPLE001\n"
+                    f"aws_secret_access_key = not-a-real-secret\n{endpoint}"]
+        profiles += [f"[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/importer\n"
+                     f"source_profile = source\n{endpoint}" for name, account in (("first", FIRST),
+                                                                                 ("second", SECOND))]
+        (where / "config").write_text("\n".join(profiles), encoding="utf-8")
+        env = {"AWS_CONFIG_FILE": str(where / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(where / "none"),
+               "AWS_EC2_METADATA_DISABLED": "true"}
+        for name, value in env.items():
+            env_patch.setenv(name, value)
+        yield Server(url, env)
 
 
 @pytest.fixture
