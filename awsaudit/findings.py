@@ -41,12 +41,17 @@ class Finding:
 # What a control may pass as a resource: a name alone, or a Resource.
 Judged = Union[str, Resource]
 
+# The type of a region of the account, judged as a resource (a setting that holds per region).
+REGION = "AWS::Region"
+
 FINDINGS = pytest.StashKey[list[Finding]]()
 OFFENDERS = pytest.StashKey[dict[str, str]]()
 
 
-def _resource(judged: Judged) -> Resource:
-    return judged if isinstance(judged, Resource) else Resource(id=judged, name=judged)
+def _resource(judged: Judged, regions: bool = False) -> Resource:
+    if isinstance(judged, Resource):
+        return judged
+    return Resource(id=judged, type=REGION, region=judged, name=judged) if regions else Resource(id=judged, name=judged)
 
 
 class Findings:
@@ -59,14 +64,16 @@ class Findings:
     def evidence(self) -> dict[str, Any]:
         return evidence_of(self._item)
 
-    def judge(self, what: str, judged: Iterable[Judged], offenders: Mapping[Judged, str]) -> None:
+    def judge(self, what: str, judged: Iterable[Judged], offenders: Mapping[Judged, str], *,
+              regions: bool = False) -> None:
         """Assert that no resource of `what` ("IAM users with a console password") offends.
 
         `judged` is every resource looked at, by name or as a Resource; `offenders` maps each failing one (the same
-        name or Resource) to the reason it fails.
+        name or Resource) to the reason it fails. With `regions`, the names are regions of the account (a regional
+        source's keys), each judged in its own region.
         """
-        resources = [_resource(each) for each in judged]
-        failing = {str(_resource(each)): why for each, why in offenders.items()}
+        resources = [_resource(each, regions) for each in judged]
+        failing = {str(_resource(each, regions)): why for each, why in offenders.items()}
         self.evidence[f"{what}: judged ({len(resources)})"] = [str(resource) for resource in resources]
         if failing:
             self.evidence[f"{what}: failing ({len(failing)})"] = failing

@@ -19,4 +19,4 @@ def test_access_analyzer_in_every_region(access_analyzers, findings):
     findings.judge("regions", access_analyzers, {
         region: "no active analyzer" + (f" ({', '.join(a['name'] + ' ' + a['status'] for a in found)})"
                                         if found else "")
-        for region, found in access_analyzers.items() if not any(a["status"] == "ACTIVE" for a in found)})
+        for region, found in access_analyzers.items() if not any(a["status"] == "ACTIVE" for a in found)}, regions=True)

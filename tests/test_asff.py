@@ -62,7 +62,9 @@ def test_one_record_per_control_account_region_and_resource(asff_run) -> None:
         assert ACCOUNT.match(account)
         assert record["ProductArn"] == f"arn:aws:securityhub:{region}:{account}:product/{account}/default"
         assert record["Id"].startswith(f"awsaudit/{record['GeneratorId']}/{account}/{region}/")
-        assert region == "us-east-1"  # every resource the twins hold is global: the home region
+        # every resource the twins hold is global, in the home region, but the regions IAM-12 judges one by one
+        assert region == ("us-east-1" if record["Resources"][0]["Type"] != "Other" or "IAM-12" not in record["Id"]
+                          else record["Resources"][0]["Id"])
         if record["Resources"][0]["Type"] == "AwsAccount":
             assert record["Resources"][0]["Id"] == f"AWS::::Account:{account}"
 
@@ -113,7 +115,7 @@ def test_fields_and_limits(asff_run) -> None:
 def test_ids_are_stable_across_runs(asff_run) -> None:
     """The run's results made into records again at another time give the same Ids: the time is no part of them."""
     _, _, records, results = asff_run
-    regions = {r["AwsAccountId"]: r["Resources"][0]["Region"] for r in records}
+    regions = {r["AwsAccountId"]: r["Resources"][0]["Region"] for r in records if r["GeneratorId"] != "IAM-12"}
     again = [record for data in results for record in asff.records(
         Result.from_json(data), regions[data["account_id"]], "2030-01-01T00:00:00Z")]
     assert [r["Id"] for r in again] == [r["Id"] for r in records]
