@@ -24,6 +24,7 @@ from typing import Any, Iterator
 
 import pytest
 from _pytest.junitxml import xml_key
+from botocore.exceptions import BotoCoreError
 from pytest_html import extras
 
 from awsaudit import catalog, framework_view
@@ -201,6 +202,7 @@ class ResultLog:
         self.thresholds = thresholds
         self.results: dict[str, Result] = {}  # by test id
         self._pending: dict[str, Result] = {}  # by test id, until its teardown has reported
+        self._regions: dict[str, str | None] = {}  # by account name: its profile's region
         self.identities: dict[str, dict[str, str]] = {}
         self.session: pytest.Session | None = None
         self.collected_by_workers = 0
@@ -249,6 +251,17 @@ class ResultLog:
             self.config.hook.pytest_awsaudit_result(result=self.results[report.nodeid])
 
     # -- the whole run: what it covers, per-account tallies -------------------------------------------------------
+
+    def home_region(self, account: str) -> str | None:
+        """The region of the account's profile, where a global resource and the account itself are placed (its
+        session is made, never called); None when the profile cannot be read."""
+        if account not in self._regions:
+            found = next((each for each in self.config.stash[AUDIT].accounts if each.name == account), None)
+            try:
+                self._regions[account] = found.session.region_name if found is not None else None
+            except (BotoCoreError, ValueError):  # its profile no longer reads
+                self._regions[account] = None
+        return self._regions[account]
 
     def tallies(self) -> dict[str, Counter[str]]:
         tallies: dict[str, Counter[str]] = {}

@@ -38,17 +38,13 @@ is left out, and the run says how many were.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
-from typing import IO, Any, Iterator
-
-from botocore.exceptions import BotoCoreError
+from typing import Any, Iterator
 
 from awsaudit.accounts import DEFAULT_REGION
-from awsaudit.audit import AUDIT
 from awsaudit.controls import Control
 from awsaudit.findings import Finding
-from awsaudit.outputs.report_files import reserve
+from awsaudit.outputs.jsonl import LineFile
 from awsaudit.results import Result, ResultLog
 
 SCHEMA_VERSION = "2018-10-08"
@@ -199,41 +195,24 @@ def records(result: Result, home_region: str, started: str, control: Control | N
         yield record
 
 
-class AsffLines:
+class AsffLines(LineFile):
     """Registered on the process that writes the outputs, when --asff is given."""
 
     def __init__(self, path: Path, log: ResultLog) -> None:
-        self.path = path
+        super().__init__(path)
         self.log = log
-        self.file: IO[str] | None = None  # opened with the first result: a run that audits nothing leaves no file
         self.started = log.started.isoformat().replace("+00:00", "Z")
         self.controls = {control.id: control for control in log.known.controls}
-        self.regions: dict[str, str] = {}
         self.left_out = 0
         self.written = 0
-
-    def _home_region(self, account: str) -> str:
-        if account not in self.regions:
-            found = next((each for each in self.log.config.stash[AUDIT].accounts if each.name == account), None)
-            try:
-                region = found.session.region_name if found is not None else None
-            except (BotoCoreError, ValueError):  # its profile no longer reads: the default, as the audit's
-                region = None
-            self.regions[account] = region or DEFAULT_REGION
-        return self.regions[account]
 
     def pytest_awsaudit_result(self, result: Result) -> None:
         if not result.account_id:
             self.left_out += 1
             return
-        if self.file is None:
-            self.path = reserve(self.path)
-            self.file = self.path.open("w", encoding="utf-8")
-        for record in records(result, self._home_region(result.account), self.started,
-                              self.controls.get(result.control)):
-            self.file.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-            self.written += 1
-        self.file.flush()
+        # A profile that no longer reads: the default region, as the audit's.
+        region = self.log.home_region(result.account) or DEFAULT_REGION
+        self.written += self.write(records(result, region, self.started, self.controls.get(result.control)))
 
     def pytest_awsaudit_finish(self, log: ResultLog, exitstatus: int) -> None:
         if self.left_out:
@@ -242,8 +221,4 @@ class AsffLines:
                        "(the account's identity could not be read)")
             if reporter is not None:
                 reporter.write_line(message, yellow=True)
-
-    def pytest_unconfigure(self) -> None:
-        if self.file is not None:
-            self.file.close()
 

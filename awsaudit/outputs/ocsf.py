@@ -43,17 +43,16 @@ flushed, as --results is; an earlier file is never overwritten (the new one gets
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from awsaudit import __version__
 from awsaudit.audit import AUDIT
 from awsaudit.controls import Control
 from awsaudit.findings import Finding, Resource
 from awsaudit.frameworks import FRAMEWORKS, refs
-from awsaudit.outputs.report_files import reserve
+from awsaudit.outputs.jsonl import LineFile
 from awsaudit.results import Result, ResultLog
 
 OCSF_VERSION = "1.5.0"
@@ -176,31 +175,19 @@ def _pruned(value: dict[str, Any]) -> dict[str, Any]:
     return {key: item for key, item in value.items() if item is not None and item != []}
 
 
-class OcsfLines:
+class OcsfLines(LineFile):
     """Registered on the process that writes the outputs, when --ocsf is given."""
 
     def __init__(self, path: Path, log: ResultLog) -> None:
-        self.path = path
+        super().__init__(path)
         self.log = log
-        self.file: IO[str] | None = None  # opened with the first result: a run that audits nothing leaves no file
         self.controls = {meta.id: meta for meta in log.known.controls}
         self.started_ms = int(log.started.timestamp() * 1000)
-        self._regions: dict[str, str] = {}
         self._orgs: dict[str, str] = {}
 
     def _account(self, name: str) -> Any:
         audit = self.log.config.stash.get(AUDIT, None)
         return next((each for each in getattr(audit, "accounts", []) if each.name == name), None)
-
-    def home_region(self, name: str) -> str:
-        """The region of the account's profile (its session is made, never called)."""
-        if name not in self._regions:
-            audited = self._account(name)
-            try:
-                self._regions[name] = (audited.session.region_name or "") if audited is not None else ""
-            except Exception:  # a profile botocore cannot read: the records go without a region
-                self._regions[name] = ""
-        return self._regions[name]
 
     def org_uid(self, result: Result) -> str:
         """The organization's id once the run has read it for the account: here, or in a result's evidence."""
@@ -214,14 +201,6 @@ class OcsfLines:
         return self._orgs.get(result.account, "")
 
     def pytest_awsaudit_result(self, result: Result) -> None:
-        made = records(result, self.controls.get(result.control), self.started_ms, self.home_region(result.account),
-                       self.org_uid(result))
-        if self.file is None:
-            self.path = reserve(self.path)
-            self.file = self.path.open("w", encoding="utf-8")
-        self.file.write("".join(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n" for record in made))
-        self.file.flush()
-
-    def pytest_unconfigure(self) -> None:
-        if self.file is not None:
-            self.file.close()
+        # A profile botocore cannot read: the records go without a region.
+        self.write(records(result, self.controls.get(result.control), self.started_ms,
+                           self.log.home_region(result.account) or "", self.org_uid(result)))
