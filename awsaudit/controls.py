@@ -66,9 +66,14 @@ def control(id: str, *, severity: str, frameworks: dict[str, str], remediation: 
     return apply
 
 
+def natural(text: str) -> list[object]:
+    """Sort key of an id or a requirement: IAM-2 before IAM-10, 1.2 before 1.10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
 def id_order(control: Control) -> list[object]:
     """Sort key: IAM-2 before IAM-10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", control.id)]
+    return natural(control.id)
 
 
 def control_of(item: pytest.Item) -> Control | None:

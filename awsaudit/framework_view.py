@@ -3,11 +3,10 @@ that test it and their verdict on every account, and the requirements no control
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from html import escape
 
-from awsaudit.controls import Control
+from awsaudit.controls import Control, natural
 from awsaudit.frameworks import Framework, Requirement, Section
 from awsaudit.verdicts import worst
 
@@ -24,11 +23,6 @@ class Row:
         if self.controls:
             return ""
         return "manual: not tested" if self.requirement.assessment == "manual" else "no awsaudit control yet"
-
-
-def natural(ref: str) -> list[object]:
-    """Sort key: 1.2 before 1.10, IAM-2 before IAM-10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", ref)]
 
 
 def requirements(framework: Framework, controls: list[Control]) -> list[Requirement]:

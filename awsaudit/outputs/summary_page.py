@@ -13,7 +13,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from awsaudit.framework_view import natural
+from awsaudit.controls import natural
 from awsaudit.frameworks import SEVERITIES
 from awsaudit.results import Result
 from awsaudit.verdicts import VERDICTS, worst
