@@ -49,8 +49,7 @@ def _answer(twins: dict[str, Twin], model: Any, params: dict[str, Any], request_
     if asked is None or asked.operation.name != model.name:
         return None
     answer = respond.respond(twins, asked, received)
-    body = answer["body"].encode() if isinstance(answer["body"], str) else answer["body"]
-    http = AWSResponse(prepared.url, answer["status_code"], dict(answer["headers"]), _Raw(body))
+    http = AWSResponse(prepared.url, answer["status_code"], dict(answer["headers"]), _Raw(answer["body"]))
     parsed = create_parser(model.service_model.resolved_protocol).parse(convert_to_response_dict(http, model),
                                                                           model.output_shape)
     parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0

@@ -110,4 +110,6 @@ def respond(twins: dict[str, Twin], asked: Recognised, request: Request) -> Resp
     serializer = get_serializer_class(asked.service, protocol)(operation, SerializationContext(request_id))
     response = serializer.serialize(result)
     response["headers"].setdefault("x-amzn-RequestId", request_id)
+    if isinstance(response["body"], str):  # the bytes sent, whichever way the answer goes out
+        response["body"] = response["body"].encode()
     return response

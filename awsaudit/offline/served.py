@@ -41,7 +41,7 @@ def serving(twins: list[Twin]) -> Iterator[None]:
         if asked is None:
             return real_dispatch(app, environ, start_response)
         answer = respond.respond(by_account, asked, received)
-        content = answer["body"].encode() if isinstance(answer["body"], str) else answer["body"]
+        content = answer["body"]
         status = answer["status_code"]
         start_response(f"{status} {HTTPStatus(status).phrase}",
                        [*((name, str(value)) for name, value in answer["headers"].items()
