@@ -54,6 +54,7 @@ from awsaudit.findings import Finding, Resource
 from awsaudit.frameworks import FRAMEWORKS, refs
 from awsaudit.outputs.jsonl import LineFile
 from awsaudit.results import Result, ResultLog
+from awsaudit.sources import SOURCES
 
 OCSF_VERSION = "1.5.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_ID = 2003, 2, 1
@@ -193,7 +194,8 @@ class OcsfLines(LineFile):
         """The organization's id once the run has read it for the account: here, or in a result's evidence."""
         if not self._orgs.get(result.account):
             audited = self._account(result.account)
-            read = audited.cached("organizations", "organization") if audited is not None else None
+            described = SOURCES["organization_details"]
+            read = audited.cached(described.service, described.title) if audited is not None else None
             shown = result.evidence.get("organization")
             org = (read or {}).get("Id") or (shown.get("id") if isinstance(shown, dict) else None)
             if isinstance(org, str) and org:
