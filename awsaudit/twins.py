@@ -95,6 +95,7 @@ class Call:
     operation: str
     params: dict[str, Any]
     regions: tuple[str, ...] = (HOME_REGION,)
+    keep: str | None = None  # the name later calls of the same region use to refer to this call's answer
 
 
 @dataclass(frozen=True)
@@ -272,14 +273,19 @@ def load(path: Path, now: datetime) -> Twin:
         org.check_keys({"root_access_features", "members", "suspended"})
         organization = Organization(tuple(_strings(org, "root_access_features")), tuple(_strings(org, "members")),
                                     tuple(_strings(org, "suspended")))
-    seed = []
+    seed: list[Call] = []
     for index, entry in enumerate(top.get("seed", list, [])):
         call = top.child(entry, f"seed[{index}]")
-        call.check_keys({"call", "params", "region", "regions"})
+        call.check_keys({"call", "params", "region", "regions", "keep"})
         service, _, operation = call.get("call", str).partition(".")
         if not service or not operation.isidentifier():
             raise call.fail("call", "expected service.operation, as boto3 names them (iam.create_group)")
-        seed.append(Call(service, operation, call.get("params", dict, {}), _regions(call)))
+        made = Call(service, operation, call.get("params", dict, {}), _regions(call), call.get("keep", str, None))
+        for name in references(made.params):
+            if not any(earlier.keep == name and set(made.regions) <= set(earlier.regions) for earlier in seed):
+                raise call.fail("params", f"${{{name}...}} refers to no earlier call kept as {name!r} in "
+                                          "each of this call's regions")
+        seed.append(made)
     expect = top.child(top.get("expect", dict, {}), "expect")
     for control_id, verdict in expect.table.items():
         if verdict not in VERDICTS:
@@ -287,6 +293,21 @@ def load(path: Path, now: datetime) -> Twin:
     return Twin(path.stem, top.get("description", str, ""), account_id, top.get("alias", str, None),
                 state, tuple(users), tuple(certificates), regions if regions == "all" else tuple(regions),
                 organization, tuple(seed), dict(expect.table))
+
+
+# `"${vpc.Vpc.VpcId}"`: a JMESPath into the answer of an earlier seed call kept as "vpc", in the same region.
+REFERENCE = re.compile(r"\$\{(\w+)((?:[.\[][^}]*)?)\}")
+
+
+def references(value: Any) -> set[str]:
+    """The names of the earlier answers a seed call's parameters refer to."""
+    if isinstance(value, str):
+        return {match.group(1) for match in REFERENCE.finditer(value)}
+    if isinstance(value, dict):
+        return set().union(*map(references, value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*map(references, value)) if value else set()
+    return set()
 
 
 def _regions(call: _Reader) -> tuple[str, ...]:

@@ -4,18 +4,20 @@ organization's accounts under the twins' own names and ids."""
 from __future__ import annotations
 
 import functools
+import re
 from datetime import timedelta
 from typing import Any
 
 import boto3
 import botocore.session
+import jmespath
 from moto.iam.models import IAMBackend, iam_backends
 from moto.organizations.models import organizations_backends
 
 from awsaudit.accounts import shared_loader
 from awsaudit.offline import iam as iam_model
 from awsaudit.offline.config import FAKE_KEY, endpoint
-from awsaudit.twins import HOME_REGION, Twin, TwinError, User
+from awsaudit.twins import HOME_REGION, REFERENCE, Twin, TwinError, User
 
 PARTITION = "aws"
 
@@ -92,17 +94,49 @@ def _create(twin: Twin, endpoint_url: str | None) -> None:
         iam.upload_server_certificate(ServerCertificateName=cert.name, CertificateBody=body, PrivateKey=key)
     if twin.organization is not None:
         client("organizations").create_organization(FeatureSet="ALL")
+    kept: dict[tuple[str, str], Any] = {}
     for call in twin.seed:
         for region in call.regions:
             made = client(call.service, region)
             if call.operation not in made.meta.method_to_api_mapping:
                 raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation}: {call.service} has "
                                 "no such API call")
-            getattr(made, call.operation)(**call.params)
+            try:
+                params = _resolved(call.params, region, kept)
+            except LookupError as exc:
+                raise TwinError(f"twin {twin.name}: seed call {call.service}.{call.operation} in {region}: "
+                                f"{exc.args[0]}") from None
+            answer = getattr(made, call.operation)(**params)
+            if call.keep:
+                kept[region, call.keep] = answer
     for user in twin.users:
         for arn in user.policies:
             iam.attach_user_policy(UserName=user.name, PolicyArn=arn)
     iam_model.add_root_virtual_mfa(twin, backend)
+
+
+def _resolved(value: Any, region: str, kept: dict[tuple[str, str], Any]) -> Any:
+    """Parameters with each `${name.path}` replaced by that path in the answer kept as `name` in `region`: a whole
+    string that is one reference becomes the value found (a list, a dict), one inside other text becomes its text."""
+    if isinstance(value, dict):
+        return {key: _resolved(item, region, kept) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolved(item, region, kept) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def found(match: re.Match[str]) -> Any:
+        path = match.group(2).lstrip(".")
+        answer = kept[region, match.group(1)]
+        result = jmespath.search(path, answer) if path else answer
+        if result is None:
+            raise LookupError(f"{match.group(0)} finds nothing in the answer kept as {match.group(1)!r}")
+        return result
+
+    whole = REFERENCE.fullmatch(value)
+    if whole:
+        return found(whole)
+    return REFERENCE.sub(lambda match: str(found(match)), value)
 
 
 def _join_organizations(twins: list[Twin]) -> None:
