@@ -16,6 +16,10 @@ import pytest
 from awsaudit.evidence import evidence_of
 
 
+# The type of a region of the account, judged as a resource (a setting that holds per region).
+REGION = "AWS::Region"
+
+
 @dataclass(frozen=True)
 class Resource:
     """A resource a control judges: `id` is its ARN where AWS gives one, `name` how people call it."""
@@ -26,7 +30,9 @@ class Resource:
     name: str = ""
 
     def __str__(self) -> str:
-        return self.name or self.id
+        """How reports name it: "alice"; a resource of one region with its region, "eu-west-1: sg-0abc"."""
+        named = self.name or self.id
+        return f"{self.region}: {named}" if self.region and self.type != REGION else named
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,6 @@ class Finding:
 
 # What a control may pass as a resource: a name alone, or a Resource.
 Judged = Union[str, Resource]
-
-# The type of a region of the account, judged as a resource (a setting that holds per region).
-REGION = "AWS::Region"
 
 FINDINGS = pytest.StashKey[list[Finding]]()
 OFFENDERS = pytest.StashKey[dict[str, str]]()
