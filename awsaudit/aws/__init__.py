@@ -11,4 +11,12 @@ MODULES = (
     "awsaudit.aws.ec2",
     "awsaudit.aws.accessanalyzer",
     "awsaudit.aws.organizations",
+    "awsaudit.aws.s3",
+    "awsaudit.aws.macie2",
+    "awsaudit.aws.sqs",
+    "awsaudit.aws.sns",
+    "awsaudit.aws.awslambda",
+    "awsaudit.aws.kms",
+    "awsaudit.aws.secretsmanager",
+    "awsaudit.aws.events",
 )
