@@ -7,8 +7,10 @@ declared verdicts: no test here knows how many requirements or sections a framew
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
+import subprocess
 import sys
 import tomllib
 from html import unescape
@@ -429,6 +431,12 @@ def cis5(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
     return run_audit(tmp, "--offline", "--account", "compliant,noncompliant", "--framework", "CIS AWS 5.0")
 
 
+@pytest.fixture(scope="module")
+def cis7(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    tmp = tmp_path_factory.mktemp("cis7")
+    return run_audit(tmp, "--offline", "--account", "compliant,noncompliant", "--framework", "CIS AWS 7.0")
+
+
 def framework_table(run: AuditRun) -> list[list[str]]:
     """The framework table's requirement rows, header first, each as its cells' text."""
     return [cells for kind, cells in table_of(run.report.read_text(encoding="utf-8")) if kind == "row"]
@@ -477,33 +485,35 @@ def test_requirements_without_a_control_say_what_to_check_by_hand_or_that_nothin
     assert {r.id: rows[r.id][3] for r in left} == {r.id: untested(r) for r in left}
 
 
+@pytest.mark.parametrize(("framework", "fixture"), [(CIS_5, "cis5"), (CIS_7, "cis7")])
 def test_the_console_counts_the_requirements_lists_those_that_failed_and_says_where_the_full_list_is(
-        cis5: AuditRun) -> None:
+        framework: str, fixture: str, request: pytest.FixtureRequest) -> None:
     """The console's framework section, as printed: its heading, the counts (tested, of them Manual in CIS, to check
     by hand, not covered), each requirement that failed or errored with the accounts, the ids not covered, and the
     report that lists them all. Nothing else: passes and hand texts stay in the report."""
-    data = FRAMEWORKS[CIS_5]
-    section = cis5.output[cis5.output.index("awsaudit: CIS AWS 5.0 requirements"):].splitlines()[1:]
+    run: AuditRun = request.getfixturevalue(fixture)
+    data = FRAMEWORKS[framework]
+    section = run.output[run.output.index(f"awsaudit: {framework} requirements"):].splitlines()[1:]
     section = section[:next(i for i, line in enumerate(section) if line.startswith("===="))]
-    tested = [r for r in data.requirements if mapped_to(CIS_5, r.id)]
+    tested = [r for r in data.requirements if mapped_to(framework, r.id)]
     noted = [r for r in tested if r.assessment == "manual"]
     by_hand = [r for r in data.requirements if r not in tested and r.by_hand]
     missing = [r.id for r in data.requirements if r not in tested and not r.by_hand]
     assert noted and by_hand, "the run shows neither a manual requirement automated nor one to check by hand"
     bad = []
     for requirement in tested:
-        verdicts = {twin: expected_verdict(CIS_5, requirement.id, twin) for twin in ("compliant", "noncompliant")}
+        verdicts = {twin: expected_verdict(framework, requirement.id, twin) for twin in ("compliant", "noncompliant")}
         said = "; ".join(f"{v} on {', '.join(t for t, seen in verdicts.items() if seen == v)}"
                          for v in ("failed", "error") if v in verdicts.values())
         if said:
             bad.append(f"    {requirement.id} {requirement.title}: {said}")
-    expected = [f"CIS AWS 5.0: {len(data.requirements)} requirements ({data.scope})",
+    expected = [f"{framework}: {len(data.requirements)} requirements ({data.scope})",
                 f"{len(tested)} tested by awsaudit controls ({len(noted)} of them Manual in CIS), {len(by_hand)} to "
                 f"check by hand, {len(missing)} not covered"]
     expected += [f"Failed or could not be judged (error) on some account: {len(bad)}", *bad] if bad else []
     expected += [f"Not covered (no control, and nothing said to check by hand): {', '.join(missing)}"] if missing else []
     expected.append("Every requirement in order, with its controls and verdicts or what to check by hand: the "
-                    f"framework section of {cis5.report} and of its summary page")
+                    f"framework section of {run.report} and of its summary page")
     assert section == expected
     assert bad, "the noncompliant twin failed no requirement: the listing is not shown"
 
@@ -516,6 +526,64 @@ def test_a_requirement_whose_control_was_not_selected_is_not_called_untested(tmp
     rows = {row[0]: row for row in framework_table(run)[1:]}
     (requirement,) = BY_ID["ROOT-5"].requirements_in(CIS_5) or []
     assert rows[requirement][3:] == [f"ROOT-5 {BY_ID['ROOT-5'].title}", "not run"]
+
+
+# Appended to a copy of a page: the framework table as the browser drew it (each cell's text as a reader sees it) and
+# whether it takes room on the page.
+PROBE = """<script>
+window.addEventListener('load', () => setTimeout(() => {
+  const table = document.querySelector('table.awsaudit-framework');
+  const seen = table ? {
+    shown: table.getBoundingClientRect().height > 0 && getComputedStyle(table).display !== 'none',
+    rows: [...table.rows].map(row => [row.classList.contains('awsaudit-section') ? 'section' : 'row',
+                                      [...row.cells].map(cell => cell.innerText.trim())]),
+    heading: document.getElementById('awsaudit-framework').innerText} : {shown: false};
+  document.body.dataset.probe = JSON.stringify(seen);
+}, 0));
+</script>"""
+
+
+def drawn_framework(page: Path, tmp_path: Path) -> dict[str, Any]:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+    probed = tmp_path / f"probed-{page.name}"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=10000", "--dump-dom", probed.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert found, f"the probe did not run: {done.stderr[-2000:]}"
+    return cast(dict[str, Any], json.loads(unescape(found[1])))
+
+
+@pytest.mark.parametrize("page", ["report", "summary page"])
+def test_the_browser_draws_every_cis_7_requirement_with_its_controls_or_what_to_check_by_hand(
+        cis7: AuditRun, page: str, tmp_path: Path) -> None:
+    """The HTML report's framework section and the summary page's, opened in headless Chromium: every requirement in
+    order under its section headings; its controls (with "automated by awsaudit, Manual in CIS" where CIS calls it
+    manual) and their verdicts, or "manual: <what to check by hand>", or "not covered"."""
+    path = cis7.report if page == "report" else cis7.report.with_name(f"{cis7.report.stem}-summary.html")
+    seen = drawn_framework(path, tmp_path)
+    assert seen["shown"], f"no framework table drawn on the {page}"
+    data = FRAMEWORKS[CIS_7]
+    assert seen["heading"] == f"{CIS_7}: {data.title}"
+    table = [(kind, cells) for kind, cells in seen["rows"]]
+    header, *rows = [cells for kind, cells in table if kind == "row"]
+    assert header == ["Requirement", "Title", "Assessed", "Controls", "compliant", "noncompliant"]
+    assert [row[0] for row in rows] == [r.id for r in data.requirements]
+    for row, requirement in zip(rows, data.requirements):
+        mapped = mapped_to(CIS_7, requirement.id)
+        assert row[1:3] == [requirement.title, requirement.assessment], row
+        assert row[3].splitlines() == controls_cell(CIS_7, requirement, mapped), row
+        assert row[4:] == ([expected_verdict(CIS_7, requirement.id, t) for t in ("compliant", "noncompliant")]
+                           if mapped else ["—", "—"]), row
+    kinds = {tuple(row[3].splitlines()[-1:]) for row in rows}
+    assert {("automated by awsaudit, Manual in CIS",), ("not covered",)} <= kinds, "a kind of row never drawn"
+    assert any(row[3].startswith("manual: ") for row in rows)
+    assert_sections_head_their_requirements(data, table)
 
 
 NEW_CONTROL = '''
