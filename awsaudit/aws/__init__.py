@@ -11,4 +11,5 @@ MODULES = (
     "awsaudit.aws.ec2",
     "awsaudit.aws.accessanalyzer",
     "awsaudit.aws.organizations",
+    "awsaudit.aws.securityhub",
 )
