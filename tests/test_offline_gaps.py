@@ -54,7 +54,19 @@ def registered(account: Account) -> dict[str, Any]:
                           for region in ("eu-west-1", "us-east-1")},
         "DescribeRegions": call(account.client("ec2"), "describe_regions"),
         "ListOrganizationsFeatures": call(account.client("iam"), "list_organizations_features"),
+        "TestMetricFilter": {
+            "matches": call(account.client("logs", "eu-west-1"), "test_metric_filter", filterPattern=ROUTE_PATTERN,
+                            logEventMessages=ROUTE_EVENTS),
+            "invalid": call(account.client("logs", "eu-west-1"), "test_metric_filter",
+                            filterPattern="{ $.eventName = }", logEventMessages=ROUTE_EVENTS),
+            "too many": call(account.client("logs", "eu-west-1"), "test_metric_filter", filterPattern="",
+                             logEventMessages=["x"] * 51)},
     }
+
+
+ROUTE_PATTERN = "{ ($.eventName = CreateRoute) || ($.eventName = DeleteRoute) }"
+ROUTE_EVENTS = [json.dumps({"eventName": name}) for name in ("CreateRouteTable", "CreateRoute", "DescribeRouteTables",
+                                                              "DeleteRoute")]
 
 
 def both_ways(tmp_path: Path, url: str, texts: dict[str, str],
@@ -98,6 +110,14 @@ def test_today_s_gaps_answer_alike_in_process_and_served(tmp_path: Path, server:
         "OrganizationId": "o-…", "EnabledFeatures": ["RootSessions", "RootCredentialsManagement"]}
     assert standalone["ListOrganizationsFeatures"] == {"status": 400, "error": {
         "Type": "Sender", "Code": "OrganizationNotFoundException", "Message": "The account is not in an organization."}}
+    for twin in (managing, standalone):
+        tested = twin["TestMetricFilter"]
+        assert tested["matches"] == {"matches": [
+            {"eventNumber": 2, "eventMessage": ROUTE_EVENTS[1], "extractedValues": {}},
+            {"eventNumber": 4, "eventMessage": ROUTE_EVENTS[3], "extractedValues": {}}]}
+        assert tested["invalid"]["error"]["Code"] == "InvalidParameterException"
+        assert "position 16" in tested["invalid"]["error"]["Message"], tested["invalid"]
+        assert tested["too many"]["error"]["Code"] == "InvalidParameterException"
 
 
 def describe_resource_policy(twin: Any, region: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +163,7 @@ def test_a_new_gap_is_one_function_and_one_entry_whatever_the_protocol(
 
 def test_the_registry_holds_today_s_gaps_each_an_operation_of_its_service() -> None:
     assert set(gaps.GAPS) == {("accessanalyzer", "ListAnalyzers"), ("ec2", "DescribeRegions"),
-                              ("iam", "ListOrganizationsFeatures")}
+                              ("iam", "ListOrganizationsFeatures"), ("logs", "TestMetricFilter")}
     for service, operation in gaps.GAPS:
         model = ServiceModel(shared_loader().load_service_model(service, "service-2"), service)
         assert operation in model.operation_names, (service, operation)

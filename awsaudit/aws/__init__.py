@@ -19,4 +19,5 @@ MODULES = (
     "awsaudit.aws.kms",
     "awsaudit.aws.secretsmanager",
     "awsaudit.aws.events",
+    "awsaudit.aws.securityhub",
 )

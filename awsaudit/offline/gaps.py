@@ -15,6 +15,7 @@ from typing import Any, Callable
 from moto.core.exceptions import ServiceException
 from moto.organizations.models import organizations_backends
 
+from awsaudit import filter_patterns
 from awsaudit.twins import REGIONS, Twin
 
 Answer = Callable[[Twin | None, str, dict[str, Any]], dict[str, Any]]
@@ -69,3 +70,22 @@ def list_organizations_features(twin: Twin | None, region: str, params: dict[str
     if organization is not None:
         answer["OrganizationId"] = organization.id
     return answer
+
+
+@gap("logs", "TestMetricFilter")
+def test_metric_filter(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The events of the request that the pattern matches, read by awsaudit.filter_patterns; moto has no
+    TestMetricFilter. It reads nothing of the account: the answer depends on the request alone."""
+    messages = params.get("logEventMessages", [])
+    if not 1 <= len(messages) <= 50:
+        raise Refusal("InvalidParameterException",
+                      f"logEventMessages holds {len(messages)} messages; it takes 1 to 50.")
+    try:
+        return filter_patterns.test_metric_filter(params.get("filterPattern", ""), messages)
+    except filter_patterns.UnsupportedPattern as error:
+        raise Refusal("InvalidParameterException", f"{error} (the offline emulation's limit, not AWS's)") from error
+    except filter_patterns.FilterPatternError as error:
+        raise Refusal("InvalidParameterException", f"Invalid metric filter pattern: {error}") from error
+
+
+test_metric_filter.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, whatever its name
