@@ -11,4 +11,8 @@ MODULES = (
     "awsaudit.aws.ec2",
     "awsaudit.aws.accessanalyzer",
     "awsaudit.aws.organizations",
+    "awsaudit.aws.cloudtrail",
+    "awsaudit.aws.s3",
+    "awsaudit.aws.config",
+    "awsaudit.aws.kms",
 )
