@@ -307,39 +307,38 @@ def organizations_word(trail: Trail, account_id: str) -> bool:
 
 def why_not_everywhere(trail: Trail, account_id: str) -> str:
     """Why the trail does not log the management events of every region ("" when it does; CIS "CloudTrail is enabled
-    in all regions"): multi-region, logging, and recording all management events, read and write.
+    in all regions"): multi-region, logging, and recording all management events, read and write. Every reason that
+    holds is named.
 
     An organization trail of another account (the management account) whose status and selectors AWS does not tell
     a member counts on what DescribeTrails shows (multi-region, IsOrganizationTrail): the member cannot turn it off,
     and the management account's own audit judges its status and selectors.
     """
-    if not trail.multi_region:
-        return f"single-region trail (only {trail.home_region})"
+    reasons = [] if trail.multi_region else [f"single-region trail (only {trail.home_region})"]
     if organizations_word(trail, account_id):
-        return ""
+        return "; ".join(reasons)
     if trail.status_unread:
-        return f"status and selectors unknown: {trail.status_unread}"
+        return "; ".join([*reasons, f"status and selectors unknown: {trail.status_unread}"])
     if not trail.logging:
-        return "not logging (StopLogging)"
+        reasons.append("not logging (StopLogging)")
     if trail.management is None or not trail.management.all:
-        return f"management events recorded: {trail.management.describe() if trail.management else 'unknown'}"
-    return ""
+        reasons.append(f"management events recorded: {trail.management.describe() if trail.management else 'none'}")
+    return "; ".join(reasons)
 
 
 def why_not_s3_objects(trail: Trail, side: str) -> str:
     """Why the trail does not record `side` ("read" or "write") S3 object-level events of every bucket in every
-    region ("" when it does); "unknown: ..." when AWS did not tell this account its selectors."""
-    if not trail.multi_region:
-        return f"single-region trail (only {trail.home_region})"
+    region ("" when it does), every reason that holds; "unknown: ..." when AWS did not tell this account its
+    selectors."""
     if trail.status_unread:
         return f"unknown: {trail.status_unread}"
+    reasons = [] if trail.multi_region else [f"single-region trail (only {trail.home_region})"]
     if not trail.logging:
-        return "not logging (StopLogging)"
+        reasons.append("not logging (StopLogging)")
     recorded = trail.s3_objects or Recorded()
     if not (recorded.read if side == "read" else recorded.write):
-        return f"S3 object {side} events of every bucket not selected ({trail.selectors} selectors record: " \
-               f"{recorded.describe()})"
-    return ""
+        reasons.append(f"{trail.selectors} selectors record S3 object events: {recorded.describe()}")
+    return "; ".join(reasons)
 
 
 def judge_s3_objects(trails: list[Trail], side: str, findings: Findings) -> None:

@@ -21,7 +21,7 @@ class Key:
     manager: str  # CUSTOMER or AWS
     state: str  # Enabled, Disabled, PendingDeletion, PendingImport, ...
     spec: str  # SYMMETRIC_DEFAULT, RSA_2048, HMAC_256, ...
-    usage: str  # ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, ...
+    usage: str  # ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC (SYMMETRIC_DEFAULT is always ENCRYPT_DECRYPT)
     origin: str  # AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE
     rotates: bool | None = None  # GetKeyRotationStatus, asked only of a key that can rotate
 
@@ -34,8 +34,6 @@ class Key:
             return f"{self.state} (not in use)"
         if self.spec != "SYMMETRIC_DEFAULT":
             return f"{self.spec}: only symmetric encryption keys rotate automatically"
-        if self.usage != "ENCRYPT_DECRYPT":
-            return f"{self.usage}: only encryption keys rotate automatically"
         if self.origin != "AWS_KMS":
             return f"origin {self.origin}: key material KMS did not make cannot rotate automatically"
         return ""
