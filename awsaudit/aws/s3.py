@@ -33,17 +33,23 @@ class BucketLogging:
         evidence=lambda found: {name: (f"to {each.target}" if each.logging else
                                        f"not read: {each.unread}" if each.unread else "off")
                                 for name, each in found.items()} or "none")
-def trail_bucket_logging(s3: Any, trails: list[Trail]) -> dict[str, BucketLogging]:
+def trail_bucket_logging(s3: Any, trails: list[Trail], identity: Any) -> dict[str, BucketLogging]:
     """Server access logging of each bucket a trail delivers to (GetBucketLogging per bucket)."""
     found = {}
+    others = {trail.s3_bucket: trail for trail in trails if trail.owned_by_another_account(identity.account_id)}
     for bucket in sorted({trail.s3_bucket for trail in trails if trail.s3_bucket}):
         try:
             enabled = s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled") or {}
         except ClientError as exc:
             if error_code(exc) not in ("AccessDenied", "NoSuchBucket", "AllAccessDisabled"):
                 raise
-            owner = " (it may belong to another account)" if error_code(exc) == "AccessDenied" else ""
-            found[bucket] = BucketLogging(bucket, unread=describe_aws_error(exc, "s3") + owner)
+            if bucket in others:  # an organization trail's bucket, in the account that owns the trail or elsewhere
+                why = (f"s3:GetBucketLogging answered {error_code(exc)}: the bucket of trail {others[bucket].arn} "
+                       f"of account {others[bucket].account_id}, to be judged by that account's audit")
+            else:
+                why = describe_aws_error(exc, "s3") + (" (or the bucket belongs to another account)"
+                                                       if error_code(exc) == "AccessDenied" else "")
+            found[bucket] = BucketLogging(bucket, unread=why)
             continue
         target = enabled.get("TargetBucket", "")
         found[bucket] = BucketLogging(bucket, target=f"{target}/{enabled.get('TargetPrefix', '')}" if target else "")
