@@ -20,4 +20,6 @@ MODULES = (
     "awsaudit.aws.secretsmanager",
     "awsaudit.aws.events",
     "awsaudit.aws.securityhub",
+    "awsaudit.aws.cloudtrail",
+    "awsaudit.aws.config",
 )
