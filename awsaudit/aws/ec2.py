@@ -88,7 +88,7 @@ def route_tables(ec2: Any) -> list[network.RouteTable]:
 
 
 @source("ec2", regional=True, actions=["ec2:DescribeVpcPeeringConnections"], title="VPC peering connections",
-        evidence=lambda found: [str(connection) for connection in found])
+        evidence=lambda found: [str(connection) for connection in found.values()])
 def vpc_peering_connections(ec2: Any) -> dict[str, network.PeeringConnection]:
     """The region's VPC peering connections, by id: status and the VPC, account and ranges of each side."""
     return {connection.id: connection for connection in (
