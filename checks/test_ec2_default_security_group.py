@@ -1,12 +1,12 @@
 """EC2-6: the default security group of every VPC allows no traffic."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 from awsaudit.network import every
 
 
 @control("EC2-6", severity="medium",
-         frameworks={CIS_3: "5.4", CIS_5: "5.5", CIS_6: "6.5", CIS_7: "6.5", SECURITY_HUB: "EC2.2"},
+         frameworks={CIS_5: "5.5", CIS_6: "6.5", CIS_7: "6.5", SECURITY_HUB: "EC2.2"},
          remediation="""
          Move the resources that use the default group to groups of their own, then for each group named remove every
          rule: aws ec2 describe-security-groups --group-ids GROUP --region REGION, then

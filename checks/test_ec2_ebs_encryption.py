@@ -1,11 +1,11 @@
 """EC2-1: EBS encrypts new volumes by default, in every region."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
 @control("EC2-1", severity="medium",
-         frameworks={CIS_3: "2.2.1", CIS_5: "5.1.1", CIS_6: "6.1.1", CIS_7: "6.1.1", SECURITY_HUB: "EC2.7"},
+         frameworks={CIS_5: "5.1.1", CIS_6: "6.1.1", CIS_7: "6.1.1", SECURITY_HUB: "EC2.7"},
          remediation="""
          In each region named: aws ec2 enable-ebs-encryption-by-default --region REGION
          (optionally choose the key: aws ec2 modify-ebs-default-kms-key-id --kms-key-id KEY --region REGION).

@@ -1,12 +1,12 @@
 """EC2-8: every instance accepts only IMDSv2 (or has no metadata service)."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 from awsaudit.network import every
 
 
 @control("EC2-8", severity="high",
-         frameworks={CIS_3: "5.6", CIS_5: "5.7", CIS_6: "6.7", CIS_7: "6.7", SECURITY_HUB: "EC2.8"},
+         frameworks={CIS_5: "5.7", CIS_6: "6.7", CIS_7: "6.7", SECURITY_HUB: "EC2.8"},
          remediation="""
          For each instance named (after checking its software uses IMDSv2, as current AWS SDKs do):
          aws ec2 modify-instance-metadata-options --instance-id INSTANCE --http-tokens required

@@ -1,12 +1,12 @@
 """EC2-3: no network ACL lets the whole internet reach SSH or RDP."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 from awsaudit.network import ADMIN_PORTS, EVERYWHERE, every
 
 
 @control("EC2-3", severity="medium",
-         frameworks={CIS_3: "5.1", CIS_5: "5.2", CIS_6: "6.2", CIS_7: "6.2", SECURITY_HUB: "EC2.21"},
+         frameworks={CIS_5: "5.2", CIS_6: "6.2", CIS_7: "6.2", SECURITY_HUB: "EC2.21"},
          remediation="""
          For each network ACL named, deny the port from the whole internet ahead of the rule that allows it (a lower
          rule number), or narrow that rule to the networks that need it:

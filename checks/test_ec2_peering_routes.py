@@ -1,11 +1,11 @@
 """EC2-7: no route sends all traffic to a VPC peering connection; the other peering routes are shown for review."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7
 from awsaudit.network import every
 
 
-@control("EC2-7", severity="medium", frameworks={CIS_3: "5.5", CIS_5: "5.6", CIS_6: "6.6", CIS_7: "6.6"},
+@control("EC2-7", severity="medium", frameworks={CIS_5: "5.6", CIS_6: "6.6", CIS_7: "6.6"},
          remediation="""
          For each route table named, replace the route to 0.0.0.0/0 (or ::/0) through the peering connection with
          routes to the peer's subnets that need it:

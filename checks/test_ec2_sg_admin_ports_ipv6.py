@@ -1,12 +1,12 @@
 """EC2-5: no security group lets ::/0 reach SSH or RDP."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 from awsaudit.network import ADMIN_PORTS, every, open_ports
 
 
 @control("EC2-5", severity="high",
-         frameworks={CIS_3: "5.3", CIS_5: "5.4", CIS_6: "6.4", CIS_7: "6.4", SECURITY_HUB: "EC2.54"},
+         frameworks={CIS_5: "5.4", CIS_6: "6.4", CIS_7: "6.4", SECURITY_HUB: "EC2.54"},
          remediation="""
          For each group named, remove the rule and reach instances through Systems Manager Session Manager, or allow
          22/3389 only from known networks:

@@ -1,12 +1,12 @@
 """EC2-10: every VPC has an active flow log of rejected traffic."""
 
 from awsaudit import control, not_applicable
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 from awsaudit.network import every, flow_log_problem
 
 
 @control("EC2-10", severity="medium",
-         frameworks={CIS_3: "3.7", CIS_5: "3.7", CIS_6: "4.7", CIS_7: "4.7", SECURITY_HUB: "EC2.6"},
+         frameworks={CIS_5: "3.7", CIS_6: "4.7", CIS_7: "4.7", SECURITY_HUB: "EC2.6"},
          remediation="""
          For each VPC named: aws ec2 create-flow-logs --resource-type VPC --resource-ids VPC --traffic-type REJECT
          --log-destination-type s3 --log-destination arn:aws:s3:::BUCKET --region REGION

@@ -111,7 +111,7 @@ STAR6 = entry(32768, "deny", "::/0")
 
 def test_moto_and_aws_s_default_acl_admits_everything_over_ipv4() -> None:
     default = acl(entry(100, "allow"), STAR, entry(100, "allow", egress=True), entry(32767, "deny", egress=True))
-    assert default.admits(22, 4) is not None and str(default.admits(22, 4)) == "rule 100 allows all traffic from 0.0.0.0/0"
+    assert str(default.admits(22, 4)) == "rule 100 allows all traffic from 0.0.0.0/0"
     assert default.admits(22, 6) is None  # no IPv6 entry: the implicit deny
 
 
@@ -200,7 +200,7 @@ def test_a_group_is_open_iff_one_rule_holds_the_port_from_everywhere(rules: list
     assert bool(group(*rules).open_to_internet(port, 4)) == expected
 
 
-# -- instances, VPCs, flow logs, routes ---------------------------------------------------------------------------------
+# -- instances, VPCs, flow logs, routes --------------------------------------------------------------------------------
 
 def instance(state: str = "running", tokens: str = "optional", endpoint: str = "enabled",
              profile: bool = False) -> Instance:
@@ -246,7 +246,8 @@ def flow(**fields: Any) -> FlowLog:
     (flow(LogDestinationType="kinesis-data-firehose"), "fl-1 delivers to kinesis-data-firehose"),
     (flow(ResourceId="subnet-1"), "no flow log"),  # a subnet's log does not cover the VPC
 ])
-def test_a_vpc_s_flow_log_counts_when_active_delivering_and_capturing_rejects(log: FlowLog, problem: str | None) -> None:
+def test_a_vpc_s_flow_log_counts_when_active_delivering_and_capturing_rejects(log: FlowLog,
+                                                                             problem: str | None) -> None:
     assert flow_log_problem(VPC, [log]) == problem
 
 
