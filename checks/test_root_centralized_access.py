@@ -1,9 +1,10 @@
 """ROOT-7: member accounts' root users are managed centrally from the organization."""
 
 from awsaudit import control, not_applicable
+from awsaudit.frameworks import CIS_7
 
 
-@control("ROOT-7", severity="high", frameworks={},
+@control("ROOT-7", severity="high", frameworks={CIS_7: "2.1.1"},
          remediation="""
          From the organization's management account: IAM > Root access management > Enable, with both
          "Root credentials management" and "Privileged root actions in member accounts". CLI:

@@ -5,7 +5,7 @@ from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7
 
 
 @control("SECURITYHUB-1", severity="medium",
-         frameworks={CIS_3: "4.16", CIS_5: "4.16", CIS_6: "5.16", CIS_7: "5.16"},
+         frameworks={CIS_5: "4.16", CIS_6: "5.16", CIS_7: "5.16"},
          remediation="""
          In each region named: aws securityhub enable-security-hub --enable-default-standards --region REGION
          (or, in an organization, designate a delegated administrator and enable Security Hub for member accounts
