@@ -11,4 +11,9 @@ MODULES = (
     "awsaudit.aws.ec2",
     "awsaudit.aws.accessanalyzer",
     "awsaudit.aws.organizations",
+    "awsaudit.aws.rds",
+    "awsaudit.aws.efs",
+    "awsaudit.aws.elbv2",
+    "awsaudit.aws.apigateway",
+    "awsaudit.aws.cloudfront",
 )
