@@ -14,6 +14,8 @@ from awsaudit.errors import SourceError
 from awsaudit.findings import Resource
 from awsaudit.source_fixtures import source
 
+# How reports name each kind of API.
+PROTOCOLS = {"REST": "REST", "HTTP": "HTTP", "WEBSOCKET": "WebSocket"}
 # The largest page GetRestApis returns.
 REST_PAGE = {"PageSize": 500}
 
@@ -35,7 +37,7 @@ class ApiStage:
                             f"REST API {self.api_name} ({self.api_id}) stage {self.stage}")
         return Resource(f"arn:aws:apigateway:{self.region}::/apis/{self.api_id}/stages/{self.stage}",
                         "AWS::ApiGatewayV2::Stage", self.region,
-                        f"{self.protocol} API {self.api_name} ({self.api_id}) stage {self.stage}")
+                        f"{PROTOCOLS.get(self.protocol, self.protocol)} API {self.api_name} ({self.api_id}) stage {self.stage}")
 
 
 def _shown(found: tuple[ApiStage, ...]) -> list[str] | str:
