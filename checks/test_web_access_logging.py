@@ -33,8 +33,9 @@ def test_web_front_ends_log_access(cloudfront_distributions, cloudfront_log_deli
                  if (why := cloudfront.access_log_gap(d, cloudfront_log_deliveries))}
     judged = [d.resource for d in cloudfront_distributions]
     lbs = [lb for found in load_balancers.values() for lb in found]
-    findings.evidence["load balancers not judged (network, gateway)"] = [
-        f"{lb.region}: {lb.name} ({lb.type})" for lb in lbs if lb.type != elbv2.APPLICATION]
+    layer4 = [f"{lb.region}: {lb.name} ({lb.type})" for lb in lbs if lb.type != elbv2.APPLICATION]
+    if layer4:
+        findings.evidence["load balancers not judged (network, gateway)"] = layer4
     for lb in lbs:
         if lb.type == elbv2.APPLICATION:
             judged.append(lb.resource)
