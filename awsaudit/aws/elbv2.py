@@ -10,7 +10,7 @@ listeners only).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from awsaudit.errors import SourceError
 from awsaudit.findings import Resource
