@@ -22,4 +22,5 @@ def test_rds_auto_minor_version_upgrade(rds_instances, findings):
     """
     judged = instances(rds_instances)
     findings.judge("RDS DB instances", [db.resource for db in judged],
-                   {db.resource: "auto minor version upgrade off" for db in judged if not db.auto_minor_version_upgrade})
+                   {db.resource: "auto minor version upgrade off"
+                    for db in judged if not db.auto_minor_version_upgrade})

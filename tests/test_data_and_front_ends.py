@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from awsaudit.aws import apigateway, cloudfront, elbv2, rds
+from awsaudit.aws import apigateway, cloudfront, elb, elbv2, rds
 from awsaudit.errors import SourceError
 from awsaudit.sources import SOURCES
 
@@ -17,7 +17,7 @@ class Stub:
     paginator gives the one page its operation answers. It records every call it was asked for."""
 
     def __init__(self, region: str, **answers: Any) -> None:
-        self.meta = type("Meta", (), {"region_name": region})()
+        self.meta = type("Meta", (), {"region_name": region, "partition": "aws"})()
         self.answers = answers
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -39,8 +39,8 @@ class Stub:
         return lambda **params: self._answer(operation, params)
 
 
-def load(name: str, client: Stub) -> Any:
-    return SOURCES[name].loader(client)
+def load(name: str, client: Stub, **given: Any) -> Any:
+    return SOURCES[name].loader(client, **given)
 
 
 def instance(name: str, cluster: str | None = None, **flags: bool) -> dict[str, Any]:
@@ -88,7 +88,8 @@ def test_multi_az_judges_standalone_instances_alone_and_members_through_their_cl
          instance("aurora-2", cluster="aurora", MultiAZ=False), instance("lone-1", cluster="lone", MultiAZ=False)],
         [cluster("aurora", True, ["aurora-1", "aurora-2"]), cluster("lone", False, ["lone-1"])])
     assert sorted(judged) == ["eu-west-1: aurora", "eu-west-1: ha", "eu-west-1: lone", "eu-west-1: solo"]
-    assert offenders == {"eu-west-1: lone": "aurora-mysql cluster with instances in one Availability Zone (MultiAZ false)",
+    assert offenders == {"eu-west-1: lone": "aurora-mysql cluster with instances in one Availability Zone "
+                                            "(MultiAZ false)",
                          "eu-west-1: solo": "single-AZ DB instance (MultiAZ false)"}
 
 
@@ -128,16 +129,12 @@ def lb(name: str, kind: str) -> dict[str, Any]:
     return {"LoadBalancerName": name, "LoadBalancerArn": f"arn:{name}", "Type": kind, "Scheme": "internet-facing"}
 
 
-def attributes(**values: str) -> Any:
-    return lambda LoadBalancerArn: {"Attributes": [{"Key": key, "Value": value}  # noqa: N803
-                                                   for key, value in values.get(LoadBalancerArn, {}).items()]}
-
-
 def test_only_application_load_balancers_cost_an_attributes_call() -> None:
-    client = Stub("eu-west-1", describe_load_balancers={"LoadBalancers": [lb("web", "application"), lb("tcp", "network"),
-                                                                           lb("fw", "gateway")]},
+    balancers = [lb("web", "application"), lb("tcp", "network"), lb("fw", "gateway")]
+    client = Stub("eu-west-1", describe_load_balancers={"LoadBalancers": balancers},
                   describe_load_balancer_attributes=lambda LoadBalancerArn: {"Attributes": [  # noqa: N803
-                      {"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": "b"}]})
+                      {"Key": "access_logs.s3.enabled", "Value": "true"},
+                      {"Key": "access_logs.s3.bucket", "Value": "b"}]})
     found = load("load_balancers", client)
     assert [(each.name, each.access_logs, each.log_bucket) for each in found] == [("web", True, "b"), ("tcp", None, ""),
                                                                                    ("fw", None, "")]
@@ -162,6 +159,35 @@ def test_an_application_load_balancer_logs_when_logs_are_on_to_a_bucket(enabled:
                                                                          why: str | None) -> None:
     assert elbv2.access_log_gap(elbv2.LoadBalancer("web", "arn", "eu-west-1", "application", "", enabled,
                                                     bucket)) == why
+
+
+def classic(name: str, *protocols: str) -> dict[str, Any]:
+    return {"LoadBalancerName": name,
+            "ListenerDescriptions": [{"Listener": {"Protocol": protocol, "LoadBalancerPort": 1, "InstancePort": 1}}
+                                     for protocol in protocols]}
+
+
+def test_classic_load_balancers_with_an_http_listener_are_judged_and_tcp_only_ones_are_not_read() -> None:
+    logs = {"old-web": {"Enabled": True, "S3BucketName": "logs"}, "old-api": {"Enabled": False}}
+    client = Stub("sa-east-1", describe_load_balancers={"LoadBalancerDescriptions": [
+        classic("old-web", "HTTP", "HTTPS"), classic("old-api", "HTTPS"), classic("ssh", "TCP")]},
+        describe_load_balancer_attributes=lambda LoadBalancerName: {  # noqa: N803
+            "LoadBalancerAttributes": {"AccessLog": logs[LoadBalancerName]}})
+    found = load("classic_load_balancers", client, identity=type("Identity", (), {"account_id": "123456789012"})())
+    assert [(str(each.resource), each.web, each.access_logs, elb.access_log_gap(each)) for each in found] == [
+        ("sa-east-1: old-web", True, True, None),
+        ("sa-east-1: old-api", True, False, "Classic Load Balancer without access logs (AccessLog.Enabled false)"),
+        ("sa-east-1: ssh", False, None, None)]
+    assert found[0].arn == "arn:aws:elasticloadbalancing:sa-east-1:123456789012:loadbalancer/old-web"
+    assert [params for operation, params in client.calls if operation == "describe_load_balancer_attributes"] == [
+        {"LoadBalancerName": "old-web"}, {"LoadBalancerName": "old-api"}]
+
+
+def test_a_classic_load_balancer_without_its_access_log_attribute_is_an_error() -> None:
+    client = Stub("sa-east-1", describe_load_balancers={"LoadBalancerDescriptions": [classic("old-web", "HTTP")]},
+                  describe_load_balancer_attributes={"LoadBalancerAttributes": {}})
+    with pytest.raises(SourceError, match="Classic Load Balancer old-web answered without AccessLog.Enabled"):
+        load("classic_load_balancers", client, identity=type("Identity", (), {"account_id": "1"})())
 
 
 # API Gateway
@@ -199,8 +225,8 @@ def test_distributions_read_their_legacy_logging_from_their_configuration() -> N
     configs = {"E1": {"DistributionConfig": {"Logging": {"Enabled": True, "Bucket": "logs.s3.amazonaws.com"}}},
                "E2": {"DistributionConfig": {"Logging": {"Enabled": False, "Bucket": ""}}}}
     client = Stub("eu-west-1", list_distributions={"DistributionList": {"Items": [
-        {"Id": "E1", "ARN": "arn:aws:cloudfront::1:distribution/E1", "DomainName": "d1.cloudfront.net", "Enabled": True},
-        {"Id": "E2", "ARN": "arn:aws:cloudfront::1:distribution/E2", "DomainName": "d2.cloudfront.net", "Enabled": True}]}},
+        {"Id": f"E{n}", "ARN": f"arn:aws:cloudfront::1:distribution/E{n}", "DomainName": f"d{n}.cloudfront.net",
+         "Enabled": True} for n in (1, 2)]}},
         get_distribution_config=lambda Id: configs[Id])  # noqa: N803
     found = load("cloudfront_distributions", client)
     assert [(str(d.resource), d.logging, d.log_bucket) for d in found] == [
@@ -217,7 +243,8 @@ def test_log_deliveries_are_read_in_us_east_1_only_and_count_access_log_sources_
     client = Stub("us-east-1", describe_delivery_sources={"deliverySources": [
         {"name": "delivered", "logType": "ACCESS_LOGS", "resourceArns": ["arn:aws:cloudfront::1:distribution/E1"]},
         {"name": "no-delivery", "logType": "ACCESS_LOGS", "resourceArns": ["arn:aws:cloudfront::1:distribution/E2"]},
-        {"name": "other-type", "logType": "CONNECTION_LOGS", "resourceArns": ["arn:aws:cloudfront::1:distribution/E3"]}]},
+        {"name": "other-type", "logType": "CONNECTION_LOGS",
+         "resourceArns": ["arn:aws:cloudfront::1:distribution/E3"]}]},
         describe_deliveries={"deliveries": [{"deliverySourceName": "delivered"}, {"deliverySourceName": "other-type"}]})
     assert load("cloudfront_log_deliveries", client) == frozenset({"arn:aws:cloudfront::1:distribution/E1"})
 
@@ -244,8 +271,10 @@ def test_a_distribution_without_legacy_logging_cannot_be_judged_when_us_east_1_i
 
 def test_every_new_source_is_regional_but_cloudfronts_distributions() -> None:
     assert {name: SOURCES[name].regional for name in ("rds_instances", "rds_clusters", "efs_file_systems",
-                                                      "load_balancers", "rest_api_stages", "http_api_stages",
+                                                      "load_balancers", "classic_load_balancers",
+                                                      "rest_api_stages", "http_api_stages",
                                                       "cloudfront_log_deliveries", "cloudfront_distributions")} == {
         "rds_instances": True, "rds_clusters": True, "efs_file_systems": True, "load_balancers": True,
+        "classic_load_balancers": True,
         "rest_api_stages": True, "http_api_stages": True, "cloudfront_log_deliveries": True,
         "cloudfront_distributions": False}

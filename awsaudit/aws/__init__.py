@@ -13,6 +13,7 @@ MODULES = (
     "awsaudit.aws.organizations",
     "awsaudit.aws.rds",
     "awsaudit.aws.efs",
+    "awsaudit.aws.elb",
     "awsaudit.aws.elbv2",
     "awsaudit.aws.apigateway",
     "awsaudit.aws.cloudfront",

@@ -28,16 +28,21 @@ class ApiStage:
     stage: str
     region: str
     log_destination: str  # the access logs' destination ARN (a CloudWatch Logs group or a Firehose stream), "" if none
+    partition: str = "aws"
+
+    @property
+    def arn(self) -> str:
+        apis = "restapis" if self.protocol == "REST" else "apis"
+        return f"arn:{self.partition}:apigateway:{self.region}::/{apis}/{self.api_id}/stages/{self.stage}"
 
     @property
     def resource(self) -> Resource:
         if self.protocol == "REST":
-            return Resource(f"arn:aws:apigateway:{self.region}::/restapis/{self.api_id}/stages/{self.stage}",
-                            "AWS::ApiGateway::Stage", self.region,
+            return Resource(self.arn, "AWS::ApiGateway::Stage", self.region,
                             f"REST API {self.api_name} ({self.api_id}) stage {self.stage}")
-        return Resource(f"arn:aws:apigateway:{self.region}::/apis/{self.api_id}/stages/{self.stage}",
-                        "AWS::ApiGatewayV2::Stage", self.region,
-                        f"{PROTOCOLS.get(self.protocol, self.protocol)} API {self.api_name} ({self.api_id}) stage {self.stage}")
+        return Resource(self.arn, "AWS::ApiGatewayV2::Stage", self.region,
+                        f"{PROTOCOLS.get(self.protocol, self.protocol)} API {self.api_name} ({self.api_id}) "
+                        f"stage {self.stage}")
 
 
 def _shown(found: tuple[ApiStage, ...]) -> list[str] | str:
@@ -64,7 +69,8 @@ def rest_api_stages(apigateway: Any) -> tuple[ApiStage, ...]:
             for stage in apigateway.get_stages(restApiId=api_id).get("item", []):
                 found.append(ApiStage(api_id, api.get("name", ""), "REST",
                                       _named(stage, "stageName", "apigateway:GetStages", region), region,
-                                      (stage.get("accessLogSettings") or {}).get("destinationArn") or ""))
+                                      (stage.get("accessLogSettings") or {}).get("destinationArn") or "",
+                                      apigateway.meta.partition))
     return tuple(found)
 
 
@@ -82,7 +88,8 @@ def http_api_stages(apigatewayv2: Any) -> tuple[ApiStage, ...]:
                 for stage in stages.get("Items", []):
                     found.append(ApiStage(api_id, api.get("Name", ""), api.get("ProtocolType", "HTTP"),
                                           _named(stage, "StageName", "apigateway:GetStages", region), region,
-                                          (stage.get("AccessLogSettings") or {}).get("DestinationArn") or ""))
+                                          (stage.get("AccessLogSettings") or {}).get("DestinationArn") or "",
+                                          apigatewayv2.meta.partition))
     return tuple(found)
 
 

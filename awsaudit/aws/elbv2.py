@@ -65,7 +65,8 @@ def load_balancers(elbv2: Any) -> tuple[LoadBalancer, ...]:
             logs, bucket = None, ""
             if kind == APPLICATION:
                 attributes = _attributes(elbv2, arn, name, region)
-                logs, bucket = attributes["access_logs.s3.enabled"] == "true", attributes.get("access_logs.s3.bucket", "")
+                logs = attributes["access_logs.s3.enabled"] == "true"
+                bucket = attributes.get("access_logs.s3.bucket", "")
             found.append(LoadBalancer(name, arn, region, kind, answer.get("Scheme", ""), logs, bucket))
     return tuple(found)
 
