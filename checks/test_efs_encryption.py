@@ -1,11 +1,11 @@
 """EFS-1: every EFS file system is encrypted at rest."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
 @control("EFS-1", severity="medium",
-         frameworks={CIS_3: "2.4.1", CIS_5: "2.3.1", CIS_6: "3.3.1", CIS_7: "3.3.1", SECURITY_HUB: "EFS.1"},
+         frameworks={CIS_5: "2.3.1", CIS_6: "3.3.1", CIS_7: "3.3.1", SECURITY_HUB: "EFS.1"},
          remediation="""
          Encryption cannot be switched on for an existing file system. For each one named: create an encrypted one
          (aws efs create-file-system --encrypted --kms-key-id KEY --region REGION), copy the data with AWS DataSync

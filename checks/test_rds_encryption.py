@@ -2,11 +2,11 @@
 
 from awsaudit import control
 from awsaudit.aws.rds import instances
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
 @control("RDS-1", severity="medium",
-         frameworks={CIS_3: "2.3.1", CIS_5: "2.2.1", CIS_6: "3.2.1", CIS_7: "3.2.1", SECURITY_HUB: "RDS.3"},
+         frameworks={CIS_5: "2.2.1", CIS_6: "3.2.1", CIS_7: "3.2.1", SECURITY_HUB: "RDS.3"},
          remediation="""
          Storage encryption cannot be switched on in place. For each instance named: take a snapshot
          (aws rds create-db-snapshot --db-instance-identifier ID --db-snapshot-identifier ID-plain --region REGION),

@@ -2,11 +2,11 @@
 
 from awsaudit import control
 from awsaudit.aws.rds import instances
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
 @control("RDS-2", severity="medium",
-         frameworks={CIS_3: "2.3.2", CIS_5: "2.2.2", CIS_6: "3.2.2", CIS_7: "3.2.2", SECURITY_HUB: "RDS.13"},
+         frameworks={CIS_5: "2.2.2", CIS_6: "3.2.2", CIS_7: "3.2.2", SECURITY_HUB: "RDS.13"},
          remediation="""
          For each instance named: aws rds modify-db-instance --db-instance-identifier ID
          --auto-minor-version-upgrade --apply-immediately --region REGION (for a Multi-AZ DB cluster:

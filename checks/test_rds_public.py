@@ -2,11 +2,11 @@
 
 from awsaudit import control
 from awsaudit.aws.rds import instances
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, SECURITY_HUB
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7, SECURITY_HUB
 
 
 @control("RDS-3", severity="high",
-         frameworks={CIS_3: "2.3.3", CIS_5: "2.2.3", CIS_6: "3.2.3", CIS_7: "3.2.3", SECURITY_HUB: "RDS.2"},
+         frameworks={CIS_5: "2.2.3", CIS_6: "3.2.3", CIS_7: "3.2.3", SECURITY_HUB: "RDS.2"},
          remediation="""
          For each instance named: aws rds modify-db-instance --db-instance-identifier ID --no-publicly-accessible
          --apply-immediately --region REGION. Clients outside the VPC then reach it through a VPN, AWS Direct Connect,
