@@ -118,8 +118,10 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     config_file = None
     if audit.offline:
         names = _select(requested, available, "twins") if requested else [] if organizations else available
-        # An organization's members are other twins: all are served when an organization is.
-        has_members = organizations or any(twins[name].organization for name in names)
+        # An organization's members are other twins: all are served when an organization, or a member of one (which
+        # sees its organization's trails), is.
+        members = {member for twin in twins.values() if twin.organization for member in twin.organization.members}
+        has_members = organizations or any(twins[name].organization or name in members for name in names)
         config_file = _serve_twins(list(twins.values()) if has_members else [twins[name] for name in names], audit)
 
     def open_account(name: str, profile: str | None, expected_id: str | None = None,

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from awsaudit.errors import SourceError
 from awsaudit.findings import Resource
+from awsaudit.policy_documents import as_list
 
 # Every filter the call takes: AWS returns nothing for a type that is not asked for.
 FILTERS = ["User", "Group", "Role", "LocalManagedPolicy", "AWSManagedPolicy"]
@@ -116,16 +117,12 @@ def load(iam: Any) -> AuthorizationDetails:
     return AuthorizationDetails(tuple(users), tuple(groups), tuple(roles), tuple(policies))
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def full_admin_statements(document: Any) -> list[dict[str, Any]]:
     """The statements that allow every action on every resource (`"*"` on `"*"`), as CIS counts them."""
     statements = document.get("Statement", []) if isinstance(document, dict) else []
-    return [s for s in _as_list(statements) if isinstance(s, dict) and s.get("Effect") == "Allow"
-            and any(a in ("*", "*:*") for a in _as_list(s.get("Action", [])))
-            and "*" in _as_list(s.get("Resource", []))]
+    return [s for s in as_list(statements) if isinstance(s, dict) and s.get("Effect") == "Allow"
+            and any(a in ("*", "*:*") for a in as_list(s.get("Action", [])))
+            and "*" in as_list(s.get("Resource", []))]
 
 
 def grants_full_admin(documents: Iterable[Any]) -> bool:

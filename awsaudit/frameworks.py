@@ -17,6 +17,7 @@ class Requirement:
     id: str
     assessment: str  # how the framework itself assesses it: "automated", "manual", or "" where it does not say
     title: str
+    by_hand: str = ""  # what an auditor checks by hand where no control tests it ("" where the data does not say)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class Framework:
     scope: str
     requirements: tuple[Requirement, ...]  # empty: only the requirements controls name are known
     sections: tuple[Section, ...] = ()  # in the framework's order, subsections after their section
+    by_hand_ids: tuple[str, ...] = ()  # the ids the data gives what to check by hand for (a test holds them to
+    # requirement ids: a mistyped one would leave its text unshown)
+
+    @property
+    def publisher(self) -> str:
+        """Who assesses the requirements, as the view names it: "CIS" for "CIS AWS 7.0"."""
+        return self.name.split(" ", 1)[0]
 
     def sections_of(self, requirement_id: str) -> list[Section]:
         """The sections a requirement is in, outermost first: "2.1.4" -> [2 Storage, 2.1 S3]."""
@@ -46,8 +54,10 @@ class Framework:
 def _load() -> dict[str, Framework]:
     data = tomllib.loads(Path(__file__).with_name("frameworks.toml").read_text(encoding="utf-8"))
     return {f["name"]: Framework(f["name"], f["marker"], f["title"], f["scope"],
-                                 tuple(Requirement(*r) for r in f.get("requirements", [])),
-                                 tuple(Section(*s) for s in f.get("sections", [])))
+                                 tuple(Requirement(*r, by_hand=f.get("by_hand", {}).get(r[0], ""))
+                                       for r in f.get("requirements", [])),
+                                 tuple(Section(*s) for s in f.get("sections", [])),
+                                 tuple(f.get("by_hand", {})))
             for f in data["framework"]}
 
 

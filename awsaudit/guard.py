@@ -26,6 +26,9 @@ ALLOWED = frozenset(
     {
         # Builds the credential report AWS keeps for four hours; it changes no identity or permission.
         "iam:GenerateCredentialReport",
+        # Evaluates a filter pattern against the log event messages sent with it and answers which match: it reads
+        # no log group and writes nothing (the CIS Monitoring controls ask AWS how it reads a metric filter).
+        "logs:TestMetricFilter",
         # How botocore turns role_arn, web identity and IAM Identity Center profiles into credentials.
         "sts:AssumeRole",
         "sts:AssumeRoleWithWebIdentity",
@@ -101,7 +104,7 @@ def _refuse_credentials(model: Any, **_: Any) -> None:
 
 def refuse_credential_calls(client: Any) -> None:
     """On a client the engine hands out, refuse the credential calls the guard allows botocore's own clients."""
-    for action in ALLOWED - {"iam:GenerateCredentialReport"}:
+    for action in ALLOWED - {"iam:GenerateCredentialReport", "logs:TestMetricFilter"}:
         service, operation = action.split(":")
         client.meta.events.register(f"{_EVENT}.{service}.{operation}", _refuse_credentials)
 

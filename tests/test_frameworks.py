@@ -7,11 +7,14 @@ declared verdicts: no test here knows how many requirements or sections a framew
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
+import subprocess
 import sys
 import tomllib
 from html import unescape
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any, cast
@@ -45,7 +48,22 @@ def mapped_to(framework: str, requirement_id: str, controls: list[Control] = CON
 
 
 def untested(requirement: frameworks.Requirement) -> str:
-    return "manual: not tested" if requirement.assessment == "manual" else "no awsaudit control yet"
+    """What the view says of a requirement no control tests: what to check by hand (its commands in backticks read as
+    code, without the backticks), or that nothing covers it."""
+    return f"manual: {requirement.by_hand.replace('`', '')}" if requirement.by_hand else "not covered"
+
+
+def controls_cell(framework: str, requirement: frameworks.Requirement, mapped: list[Control]) -> list[str]:
+    """The Controls cell's lines: each control, then the note where the framework calls the requirement manual."""
+    if not mapped:
+        return [untested(requirement)]
+    note = [f"automated by awsaudit, Manual in {FRAMEWORKS[framework].publisher}"] * (requirement.assessment == "manual")
+    return [f"{meta.id} {meta.title}" for meta in mapped] + note
+
+
+def uncovered(framework: Framework, controls: list[Control]) -> list[str]:
+    """The requirements with neither a control of `controls` nor anything said to check by hand."""
+    return [r.id for r in framework.requirements if not r.by_hand and not mapped_to(framework.name, r.id, controls)]
 
 
 # -- names and references ----------------------------------------------------------------------------------------------
@@ -213,6 +231,117 @@ def test_controls_follow_cis_5_into_the_later_versions(later: str) -> None:
     assert wrong == {}
 
 
+# -- what to check by hand --------------------------------------------------------------------------------------------
+
+# The CIS benchmarks whose every requirement awsaudit covers, by a control or by what to check by hand.
+COMPLETE = [CIS_5, CIS_6, CIS_7]
+
+
+@pytest.mark.parametrize("framework", LISTED)
+def test_hand_texts_name_requirements_of_their_framework(framework: str) -> None:
+    """A hand text under a mistyped id would show nowhere."""
+    data = FRAMEWORKS[framework]
+    assert set(data.by_hand_ids) - {r.id for r in data.requirements} == set()
+
+
+@pytest.mark.parametrize("framework", LISTED)
+def test_hand_texts_are_instructions_of_one_line(framework: str) -> None:
+    """Each says what to do (it begins with a capital, not with the benchmark's "Ensure") on one line, and names where
+    to look: a console page (">") or a CLI command in backticks."""
+    texts = {r.id: r.by_hand for r in FRAMEWORKS[framework].requirements if r.by_hand}
+    assert {rid: text for rid, text in texts.items()
+            if not text[0].isupper() or text.startswith("Ensure") or "\n" in text or len(text) > 500
+            or not (" > " in text or re.search(r"`aws [a-z0-9-]+ [a-z-]+", text))} == {}
+
+
+@pytest.mark.parametrize("framework", COMPLETE)
+def test_every_requirement_has_a_control_or_what_to_check_by_hand(framework: str) -> None:
+    """Nothing silently missing: a requirement no control of checks/ tests says what to check by hand."""
+    assert uncovered(FRAMEWORKS[framework], CONTROLS) == []
+
+
+# The requirements that controls being written automate (they need no hand text), as CIS 7.0 numbers them: IAM but
+# the Organizations structure, contact details and federation; all of Storage and Logging; Security Hub enabled;
+# Networking but VPC endpoints.
+COMING = [*(f"2.{n}" for n in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21)), "2.1.1", "2.3",
+          *(f"3.1.{n}" for n in range(1, 5)), *(f"3.2.{n}" for n in range(1, 5)), "3.3.1",
+          *(f"4.{n}" for n in range(1, 11)), "5.16", "6.1.1", "6.1.2", *(f"6.{n}" for n in range(2, 8))]
+
+
+def coming_in(framework: str) -> list[str]:
+    """COMING as `framework` numbers it (by title: the same item keeps its title across versions), with v5/v6's two
+    IAM items that v7 dropped."""
+    seven = {r.id: r.title for r in FRAMEWORKS[CIS_7].requirements}
+    titles = {seven[rid] for rid in COMING} | {"No access keys are created at initial set-up of users with a console "
+                                               "password", "Each IAM user has at most one active access key"}
+    return [r.id for r in FRAMEWORKS[framework].requirements if r.title in titles]
+
+
+@pytest.mark.parametrize("framework", COMPLETE)
+def test_the_hand_texts_leave_uncovered_only_what_controls_will_automate(framework: str) -> None:
+    """The check above, against today's controls plus one stand-in control for each requirement in COMING: nothing is
+    left uncovered; and without one hand text, exactly its requirement is (so the check can fail)."""
+    data = FRAMEWORKS[framework]
+    coming = coming_in(framework)
+    # v5 and v6 lack v7's new 2.1.1, 2.21 and 4.10, and have the two IAM items v7 dropped.
+    assert len(coming) == len(COMING) + (0 if framework == CIS_7 else 2 - 3)
+    stand_ins = [Control(f"COMING-{rid}", rid, "low", {framework: rid}, "", "") for rid in coming]
+    assert uncovered(data, CONTROLS + stand_ins) == []
+    assert set(uncovered(data, CONTROLS)) <= set(coming)
+    dropped = next(r for r in data.requirements if r.by_hand and not mapped_to(framework, r.id))
+    trimmed = Framework(data.name, data.marker, data.title, data.scope,
+                        tuple(replace(r, by_hand="") if r == dropped else r for r in data.requirements))
+    assert uncovered(trimmed, CONTROLS + stand_ins) == [dropped.id]
+
+
+def test_cis_6_says_what_cis_5_says_to_check_by_hand_one_section_up() -> None:
+    five, six = FRAMEWORKS[CIS_5], FRAMEWORKS[CIS_6]
+    assert [(shifted(r.id), r.by_hand) for r in five.requirements] == [(r.id, r.by_hand) for r in six.requirements]
+
+
+def test_cis_7_says_the_same_as_cis_6_of_what_it_carries_over() -> None:
+    six = {r.title: r.by_hand for r in FRAMEWORKS[CIS_6].requirements}
+    assert {r.id: (six[r.title], r.by_hand) for r in FRAMEWORKS[CIS_7].requirements
+            if r.title in six and six[r.title] != r.by_hand} == {}
+
+
+def view_row(assessment: str, by_hand: str, controls: list[Control]) -> framework_view.Row:
+    data = FRAMEWORKS[CIS_7]
+    requirement = replace(data.requirements[0], assessment=assessment, by_hand=by_hand)
+    mapped = [replace(meta, frameworks={CIS_7: requirement.id}) for meta in controls]
+    lone = Framework(data.name, data.marker, data.title, data.scope, (requirement,), data.sections)
+    (row,) = framework_view.rows(lone, mapped, ["prod"], {(meta.id, "prod"): ["passed"] for meta in mapped})
+    return row
+
+
+CONTROL = Control("X-1", "A control", "low", {}, "", "")
+
+
+@pytest.mark.parametrize(("assessment", "by_hand", "controls", "coverage", "said", "note"), [
+    ("automated", "", [CONTROL], "controls", "", ""),
+    ("manual", "", [CONTROL], "controls", "", "automated by awsaudit, Manual in CIS"),
+    ("manual", "Open the page", [CONTROL], "controls", "", "automated by awsaudit, Manual in CIS"),  # supersedes
+    ("manual", "Open the page", [], "by hand", "manual: Open the page", ""),
+    ("automated", "Open the page", [], "by hand", "manual: Open the page", ""),
+    ("manual", "", [], "not covered", "not covered", ""),
+    ("automated", "", [], "not covered", "not covered", ""),
+])
+def test_a_row_says_how_awsaudit_covers_its_requirement(assessment: str, by_hand: str, controls: list[Control],
+                                                        coverage: str, said: str, note: str) -> None:
+    row = view_row(assessment, by_hand, controls)
+    assert (row.coverage, row.untested, row.note) == (coverage, said, note)
+    html = framework_view.to_html(FRAMEWORKS[CIS_7], [row], ["prod"])
+    cells = [cells for kind, cells in table_of(html) if kind == "row"][1]
+    assert cells[3] == "\n".join([f"{c.id} {c.title}" for c in controls] + [note] * bool(note) or [said])
+    assert cells[4] == ("passed" if controls else "—")
+
+
+def test_commands_in_a_hand_text_show_as_code_and_the_rest_is_escaped() -> None:
+    row = view_row("manual", "Run `aws iam list-users` and look for <b> & co", [])
+    html = framework_view.to_html(FRAMEWORKS[CIS_7], [row], ["prod"])
+    assert "manual: Run <code>aws iam list-users</code> and look for &lt;b&gt; &amp; co" in html
+
+
 # -- selection without a run -------------------------------------------------------------------------------------------
 
 def item_of(meta: Control | None) -> pytest.Item:
@@ -243,7 +372,8 @@ def table_of(html: str) -> list[tuple[str, list[str]]]:
     table = re.search(r'<table class="awsaudit-framework">(.*?)</table>', html, re.S)
     assert table, "no framework table"
     return [("section" if attrs else "row",
-             [unescape(re.sub(r"<br>", "\n", cell)) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
+             [unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br>", "\n", cell)))
+              for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)])
             for attrs, row in re.findall(r'<tr( class="awsaudit-section")?>(.*?)</tr>', table[1], re.S)]
 
 
@@ -278,8 +408,8 @@ def test_the_view_lists_every_requirement_of_the_framework_under_its_section(fra
     assert [row[0] for row in rows] == expected
     for row in rows:
         mapped = [meta for meta in mapped_controls if row[0] in (meta.requirements_in(framework) or [""])]
-        assert row[3] == ("\n".join(f"{meta.id} {meta.title}" for meta in mapped) or untested(
-            next(r for r in data.requirements if r.id == row[0]))), row
+        requirement = next((r for r in data.requirements if r.id == row[0]), frameworks.Requirement(row[0], "", ""))
+        assert row[3].splitlines() == controls_cell(framework, requirement, mapped), row
         assert row[4:] == (["passed", "not run"] if mapped else ["—", "—"]), row
     assert_sections_head_their_requirements(data, table)
 
@@ -299,6 +429,12 @@ def test_a_requirement_passes_only_when_all_its_controls_ran() -> None:
 def cis5(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
     tmp = tmp_path_factory.mktemp("cis5")
     return run_audit(tmp, "--offline", "--account", "compliant,noncompliant", "--framework", "CIS AWS 5.0")
+
+
+@pytest.fixture(scope="module")
+def cis7(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    tmp = tmp_path_factory.mktemp("cis7")
+    return run_audit(tmp, "--offline", "--account", "compliant,noncompliant", "--framework", "CIS AWS 7.0")
 
 
 def framework_table(run: AuditRun) -> list[list[str]]:
@@ -333,33 +469,53 @@ def test_the_report_lists_every_requirement_in_order_tested_or_not(cis5: AuditRu
     for row, requirement in zip(rows, requirements):
         mapped = mapped_to(CIS_5, requirement.id)
         assert row[1:3] == [requirement.title, requirement.assessment]
+        assert row[3].splitlines() == controls_cell(CIS_5, requirement, mapped), row
         if not mapped:
-            assert row[3:] == [untested(requirement), "—", "—"], row
+            assert row[4:] == ["—", "—"], row
             continue
-        assert row[3].splitlines() == [f"{meta.id} {meta.title}" for meta in mapped]
         assert row[4:] == [expected_verdict(CIS_5, requirement.id, twin) for twin in ("compliant", "noncompliant")], row
     assert_sections_head_their_requirements(FRAMEWORKS[CIS_5], table_of(cis5.report.read_text(encoding="utf-8")))
 
 
-def test_requirements_without_a_control_say_why(cis5: AuditRun) -> None:
-    """Manual ones are "manual: not tested"; automated ones "no awsaudit control yet"."""
+def test_requirements_without_a_control_say_what_to_check_by_hand_or_that_nothing_covers_them(cis5: AuditRun) -> None:
+    """"manual: <what to check by hand>" where the data says it; "not covered" where it does not."""
     rows = {row[0]: row for row in framework_table(cis5)[1:]}
     left = [r for r in FRAMEWORKS[CIS_5].requirements if not mapped_to(CIS_5, r.id)]
     assert left, "every requirement has a control: nothing left to show as untested"
     assert {r.id: rows[r.id][3] for r in left} == {r.id: untested(r) for r in left}
 
 
-def test_the_console_says_how_many_requirements_were_tested_and_which_failed(cis5: AuditRun) -> None:
-    data = FRAMEWORKS[CIS_5]
-    tested = [r for r in data.requirements if mapped_to(CIS_5, r.id)]
-    assert f"CIS AWS 5.0: {len(tested)} of {len(data.requirements)} requirements tested ({data.scope})\n" in (
-        cis5.output)
+@pytest.mark.parametrize(("framework", "fixture"), [(CIS_5, "cis5"), (CIS_7, "cis7")])
+def test_the_console_counts_the_requirements_lists_those_that_failed_and_says_where_the_full_list_is(
+        framework: str, fixture: str, request: pytest.FixtureRequest) -> None:
+    """The console's framework section, as printed: its heading, the counts (tested, of them Manual in CIS, to check
+    by hand, not covered), each requirement that failed or errored with the accounts, the ids not covered, and the
+    report that lists them all. Nothing else: passes and hand texts stay in the report."""
+    run: AuditRun = request.getfixturevalue(fixture)
+    data = FRAMEWORKS[framework]
+    section = run.output[run.output.index(f"awsaudit: {framework} requirements"):].splitlines()[1:]
+    section = section[:next(i for i, line in enumerate(section) if line.startswith("===="))]
+    tested = [r for r in data.requirements if mapped_to(framework, r.id)]
+    noted = [r for r in tested if r.assessment == "manual"]
+    by_hand = [r for r in data.requirements if r not in tested and r.by_hand]
+    missing = [r.id for r in data.requirements if r not in tested and not r.by_hand]
+    assert noted and by_hand, "the run shows neither a manual requirement automated nor one to check by hand"
+    bad = []
     for requirement in tested:
-        verdicts = {twin: expected_verdict(CIS_5, requirement.id, twin) for twin in ("compliant", "noncompliant")}
-        bad = "; ".join(f"{v} on {', '.join(t for t, seen in verdicts.items() if seen == v)}"
-                        for v in ("failed", "error") if v in verdicts.values())
-        line = f"    {requirement.id} {requirement.title}: "
-        assert (f"{line}{bad}\n" in cis5.output) if bad else (line not in cis5.output), requirement.id
+        verdicts = {twin: expected_verdict(framework, requirement.id, twin) for twin in ("compliant", "noncompliant")}
+        said = "; ".join(f"{v} on {', '.join(t for t, seen in verdicts.items() if seen == v)}"
+                         for v in ("failed", "error") if v in verdicts.values())
+        if said:
+            bad.append(f"    {requirement.id} {requirement.title}: {said}")
+    expected = [f"{framework}: {len(data.requirements)} requirements ({data.scope})",
+                f"{len(tested)} tested by awsaudit controls ({len(noted)} of them Manual in CIS), {len(by_hand)} to "
+                f"check by hand, {len(missing)} not covered"]
+    expected += [f"Failed or could not be judged (error) on some account: {len(bad)}", *bad] if bad else []
+    expected += [f"Not covered (no control, and nothing said to check by hand): {', '.join(missing)}"] if missing else []
+    expected.append("Every requirement in order, with its controls and verdicts or what to check by hand: the "
+                    f"framework section of {run.report} and of its summary page")
+    assert section == expected
+    assert bad, "the noncompliant twin failed no requirement: the listing is not shown"
 
 
 def test_a_requirement_whose_control_was_not_selected_is_not_called_untested(tmp_path: Path) -> None:
@@ -370,6 +526,64 @@ def test_a_requirement_whose_control_was_not_selected_is_not_called_untested(tmp
     rows = {row[0]: row for row in framework_table(run)[1:]}
     (requirement,) = BY_ID["ROOT-5"].requirements_in(CIS_5) or []
     assert rows[requirement][3:] == [f"ROOT-5 {BY_ID['ROOT-5'].title}", "not run"]
+
+
+# Appended to a copy of a page: the framework table as the browser drew it (each cell's text as a reader sees it) and
+# whether it takes room on the page.
+PROBE = """<script>
+window.addEventListener('load', () => setTimeout(() => {
+  const table = document.querySelector('table.awsaudit-framework');
+  const seen = table ? {
+    shown: table.getBoundingClientRect().height > 0 && getComputedStyle(table).display !== 'none',
+    rows: [...table.rows].map(row => [row.classList.contains('awsaudit-section') ? 'section' : 'row',
+                                      [...row.cells].map(cell => cell.innerText.trim())]),
+    heading: document.getElementById('awsaudit-framework').innerText} : {shown: false};
+  document.body.dataset.probe = JSON.stringify(seen);
+}, 0));
+</script>"""
+
+
+def drawn_framework(page: Path, tmp_path: Path) -> dict[str, Any]:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+    probed = tmp_path / f"probed-{page.name}"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=10000", "--dump-dom", probed.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert found, f"the probe did not run: {done.stderr[-2000:]}"
+    return cast(dict[str, Any], json.loads(unescape(found[1])))
+
+
+@pytest.mark.parametrize("page", ["report", "summary page"])
+def test_the_browser_draws_every_cis_7_requirement_with_its_controls_or_what_to_check_by_hand(
+        cis7: AuditRun, page: str, tmp_path: Path) -> None:
+    """The HTML report's framework section and the summary page's, opened in headless Chromium: every requirement in
+    order under its section headings; its controls (with "automated by awsaudit, Manual in CIS" where CIS calls it
+    manual) and their verdicts, or "manual: <what to check by hand>", or "not covered"."""
+    path = cis7.report if page == "report" else cis7.report.with_name(f"{cis7.report.stem}-summary.html")
+    seen = drawn_framework(path, tmp_path)
+    assert seen["shown"], f"no framework table drawn on the {page}"
+    data = FRAMEWORKS[CIS_7]
+    assert seen["heading"] == f"{CIS_7}: {data.title}"
+    table = [(kind, cells) for kind, cells in seen["rows"]]
+    header, *rows = [cells for kind, cells in table if kind == "row"]
+    assert header == ["Requirement", "Title", "Assessed", "Controls", "compliant", "noncompliant"]
+    assert [row[0] for row in rows] == [r.id for r in data.requirements]
+    for row, requirement in zip(rows, data.requirements):
+        mapped = mapped_to(CIS_7, requirement.id)
+        assert row[1:3] == [requirement.title, requirement.assessment], row
+        assert row[3].splitlines() == controls_cell(CIS_7, requirement, mapped), row
+        assert row[4:] == ([expected_verdict(CIS_7, requirement.id, t) for t in ("compliant", "noncompliant")]
+                           if mapped else ["—", "—"]), row
+    kinds = {tuple(row[3].splitlines()[-1:]) for row in rows}
+    assert {("automated by awsaudit, Manual in CIS",), ("not covered",)} <= kinds, "a kind of row never drawn"
+    assert any(row[3].startswith("manual: ") for row in rows)
+    assert_sections_head_their_requirements(data, table)
 
 
 NEW_CONTROL = '''
@@ -388,10 +602,11 @@ def test_new_requirement(account):
 
 
 def test_a_new_control_for_any_requirement_shows_in_the_view_without_an_engine_edit(tmp_path: Path) -> None:
-    """A control file, in a copy of the project, for a requirement of a section no control of checks/ reaches (the
-    last one no control tests): `--framework` runs it and the view shows it against that requirement."""
+    """A control file, in a copy of the project, for a requirement no control of checks/ tests but whose hand text
+    says what to check (the last such): `--framework` runs it and the view shows it against that requirement instead
+    of the hand text, with no change to frameworks.toml."""
     data = FRAMEWORKS[CIS_5]
-    requirement = next(r for r in reversed(data.requirements) if not mapped_to(CIS_5, r.id))
+    requirement = next(r for r in reversed(data.requirements) if not mapped_to(CIS_5, r.id) and r.by_hand)
     checks = {**ROOT_CHECKS, "test_new.py": NEW_CONTROL.format(requirement=requirement.id)}
     project = make_project(tmp_path, twins={f"{t}.toml": twin_text(t) for t in ("compliant", "noncompliant")},
                            checks=checks)
@@ -404,13 +619,14 @@ def test_a_new_control_for_any_requirement_shows_in_the_view_without_an_engine_e
     assert {name: v for name, v in run.verdicts.items() if name.startswith("test_new_requirement")} == {
         "test_new_requirement[compliant]": "passed", "test_new_requirement[noncompliant]": "failed"}
     rows = {row[0]: row for row in framework_table(run)[1:]}
+    new = Control("NEW-1", "A control for a requirement no control tested before", "medium", {}, "", "")
     assert rows[requirement.id] == [requirement.id, requirement.title, requirement.assessment,
-                                    "NEW-1 A control for a requirement no control tested before", "passed", "failed"]
+                                    "\n".join(controls_cell(CIS_5, requirement, [new])), "passed", "failed"]
     assert [row[0] for row in framework_table(run)[1:]] == [r.id for r in data.requirements]
     assert f"    {requirement.id} {requirement.title}: failed on noncompliant\n" in run.output
     tested = {r.id for r in data.requirements if mapped_to(CIS_5, r.id, controls_in(project / "checks"))}
     assert requirement.id in tested
-    assert f"CIS AWS 5.0: {len(tested)} of {len(data.requirements)} requirements tested" in run.output
+    assert f"\n{len(tested)} tested by awsaudit controls (" in run.output
 
 
 # -- usage errors and severity -----------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_reads_are_allowed(service: str, operation: str) -> None:
 
 @pytest.mark.parametrize(
     ("service", "operation"),
-    [("iam", "GenerateCredentialReport"), ("sts", "AssumeRole")],
+    [("iam", "GenerateCredentialReport"), ("sts", "AssumeRole"), ("logs", "TestMetricFilter")],
 )
 def test_explicit_allows_are_allowed(service: str, operation: str) -> None:
     """The report must be generated and role profiles must assume their role, though neither starts with a read verb."""
@@ -55,6 +55,9 @@ def test_the_explicit_allow_is_by_exact_action_not_by_verb() -> None:
     assert is_allowed("iam", "GenerateServiceLastAccessedDetails") is False
     assert is_allowed("iam", "GenerateOrganizationsAccessReport") is False
     assert is_allowed("s3", "GenerateCredentialReport") is False
+    assert is_allowed("logs", "PutMetricFilter") is False
+    assert is_allowed("logs", "TestTransformer") is False
+    assert is_allowed("cloudwatch", "TestMetricFilter") is False
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,19 @@ def registered(account: Account) -> dict[str, Any]:
                           for region in ("eu-west-1", "us-east-1")},
         "DescribeRegions": call(account.client("ec2"), "describe_regions"),
         "ListOrganizationsFeatures": call(account.client("iam"), "list_organizations_features"),
+        "TestMetricFilter": {
+            "matches": call(account.client("logs", "eu-west-1"), "test_metric_filter", filterPattern=ROUTE_PATTERN,
+                            logEventMessages=ROUTE_EVENTS),
+            "invalid": call(account.client("logs", "eu-west-1"), "test_metric_filter",
+                            filterPattern="{ $.eventName = }", logEventMessages=ROUTE_EVENTS),
+            "too many": call(account.client("logs", "eu-west-1"), "test_metric_filter", filterPattern="",
+                             logEventMessages=["x"] * 51)},
     }
+
+
+ROUTE_PATTERN = "{ ($.eventName = CreateRoute) || ($.eventName = DeleteRoute) }"
+ROUTE_EVENTS = [json.dumps({"eventName": name}) for name in ("CreateRouteTable", "CreateRoute", "DescribeRouteTables",
+                                                              "DeleteRoute")]
 
 
 def both_ways(tmp_path: Path, url: str, texts: dict[str, str],
@@ -98,6 +110,14 @@ def test_today_s_gaps_answer_alike_in_process_and_served(tmp_path: Path, server:
         "OrganizationId": "o-…", "EnabledFeatures": ["RootSessions", "RootCredentialsManagement"]}
     assert standalone["ListOrganizationsFeatures"] == {"status": 400, "error": {
         "Type": "Sender", "Code": "OrganizationNotFoundException", "Message": "The account is not in an organization."}}
+    for twin in (managing, standalone):
+        tested = twin["TestMetricFilter"]
+        assert tested["matches"] == {"matches": [
+            {"eventNumber": 2, "eventMessage": ROUTE_EVENTS[1], "extractedValues": {}},
+            {"eventNumber": 4, "eventMessage": ROUTE_EVENTS[3], "extractedValues": {}}]}
+        assert tested["invalid"]["error"]["Code"] == "InvalidParameterException"
+        assert "position 16" in tested["invalid"]["error"]["Message"], tested["invalid"]
+        assert tested["too many"]["error"]["Code"] == "InvalidParameterException"
 
 
 def describe_resource_policy(twin: Any, region: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +163,50 @@ def test_a_new_gap_is_one_function_and_one_entry_whatever_the_protocol(
 
 def test_the_registry_holds_today_s_gaps_each_an_operation_of_its_service() -> None:
     assert set(gaps.GAPS) == {("accessanalyzer", "ListAnalyzers"), ("ec2", "DescribeRegions"),
-                              ("iam", "ListOrganizationsFeatures")}
+                              ("iam", "ListOrganizationsFeatures"), ("logs", "TestMetricFilter"),
+                              ("cloudtrail", "DescribeTrails"), ("s3", "GetBucketLogging")}
     for service, operation in gaps.GAPS:
         model = ServiceModel(shared_loader().load_service_model(service, "service-2"), service)
         assert operation in model.operation_names, (service, operation)
+
+
+def organization_trail_texts(manager: str, member: str) -> dict[str, str]:
+    """A management account with an organization trail (multi-region, homed in us-east-1) and a bucket with access
+    logging off, and its member account, which owns no trail."""
+    seeds = "".join(f'[[seed]]\ncall = "{call}"\nparams = {params}\n' for call, params in (
+        ("s3.create_bucket", '{ Bucket = "org-trail-bucket" }'),
+        ("cloudtrail.create_trail", '{ Name = "org", S3BucketName = "org-trail-bucket", IsMultiRegionTrail = true, '
+                                    'IsOrganizationTrail = true }'),
+        ("cloudtrail.create_trail", '{ Name = "own", S3BucketName = "org-trail-bucket" }')))
+    return {
+        "manager": f'account_id = "{manager}"\n[root]\npassword = true\nmfa = "hardware"\n[organization]\nmembers = ["member"]\n'
+                   + seeds,
+        "member": f'account_id = "{member}"\n[root]\npassword = true\nmfa = "hardware"\n',
+    }
+
+
+def trails_and_bucket(account: Account) -> dict[str, Any]:
+    return {
+        "DescribeTrails": {region: sorted((trail["Name"], trail["TrailARN"], trail["IsOrganizationTrail"]) for trail in
+                                          call(account.client("cloudtrail", region), "describe_trails")["trailList"])
+                           for region in ("us-east-1", "eu-west-1")},
+        "GetBucketLogging": {bucket: call(account.client("s3"), "get_bucket_logging", Bucket=bucket)
+                             for bucket in ("org-trail-bucket", "no-such-bucket")},
+    }
+
+
+def test_a_member_sees_its_organization_s_trails_and_cannot_read_their_bucket(tmp_path: Path, server: str) -> None:
+    """moto keeps each account's trails and lets any account read any bucket; AWS shows members the organization's
+    trails and refuses them the management account's bucket."""
+    here, there = both_ways(tmp_path, server, organization_trail_texts("656565656565", "666666666666"),
+                            trails_and_bucket)
+
+    assert here == there
+    org = ("org", "arn:aws:cloudtrail:us-east-1:656565656565:trail/org", True)
+    own = ("own", "arn:aws:cloudtrail:us-east-1:656565656565:trail/own", False)
+    assert here["manager"]["DescribeTrails"] == {"us-east-1": [org, own], "eu-west-1": [org]}
+    assert here["member"]["DescribeTrails"] == {"us-east-1": [org], "eu-west-1": [org]}
+    assert here["manager"]["GetBucketLogging"]["org-trail-bucket"] == {}
+    assert here["member"]["GetBucketLogging"]["org-trail-bucket"]["error"]["Code"] == "AccessDenied"
+    for twin in ("manager", "member"):
+        assert here[twin]["GetBucketLogging"]["no-such-bucket"]["error"]["Code"] == "NoSuchBucket"

@@ -8,7 +8,7 @@ moto falls short of AWS, the emulation fills in from the twins:
   Control's included);
 - seed.py: each twin's state, made through boto3 in its own account, and the organizations twins manage;
 - iam.py: what moto models differently for IAM (the root user, credential and certificate dates, paging, AWS
-  managed policies);
+  managed policies); s3.py for S3 (MFA Delete); macie2.py for Macie (off until enabled, and how AWS says so);
 - gaps.py: one registry of the calls moto lacks, keyed by (service, operation), answered from the twins;
   respond.py answers a request for one, in_process.py before botocore sends it, served.py in the server's dispatch.
 """
@@ -23,7 +23,7 @@ import botocore.handlers
 from moto import mock_aws
 from moto import settings as moto_settings
 
-from awsaudit.offline import in_process, served
+from awsaudit.offline import in_process, macie2, s3, served
 from awsaudit.offline.config import AUDIT_ROLE, SOURCE_PROFILE, write_config
 from awsaudit.offline.iam import modelled
 from awsaudit.offline.seed import seed
@@ -49,5 +49,7 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
         else:
             stack.enter_context(served.serving(twins))
         stack.enter_context(modelled(twins))
+        stack.enter_context(s3.modelled())
+        stack.enter_context(macie2.modelled())
         seed(twins, endpoint_url)
         yield

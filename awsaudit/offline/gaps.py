@@ -12,9 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from moto.cloudtrail.models import cloudtrail_backends
 from moto.core.exceptions import ServiceException
 from moto.organizations.models import organizations_backends
+from moto.s3.models import s3_backends
 
+from awsaudit import filter_patterns
 from awsaudit.twins import REGIONS, Twin
 
 Answer = Callable[[Twin | None, str, dict[str, Any]], dict[str, Any]]
@@ -69,3 +72,60 @@ def list_organizations_features(twin: Twin | None, region: str, params: dict[str
     if organization is not None:
         answer["OrganizationId"] = organization.id
     return answer
+
+
+@gap("logs", "TestMetricFilter")
+def test_metric_filter(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The events of the request that the pattern matches, read by awsaudit.filter_patterns; moto has no
+    TestMetricFilter. It reads nothing of the account: the answer depends on the request alone."""
+    messages = params.get("logEventMessages", [])
+    if not 1 <= len(messages) <= 50:
+        raise Refusal("InvalidParameterException",
+                      f"logEventMessages holds {len(messages)} messages; it takes 1 to 50.")
+    try:
+        return filter_patterns.test_metric_filter(params.get("filterPattern", ""), messages)
+    except filter_patterns.UnsupportedPattern as error:
+        raise Refusal("InvalidParameterException", f"{error} (the offline emulation's limit, not AWS's)") from error
+    except filter_patterns.FilterPatternError as error:
+        raise Refusal("InvalidParameterException", f"Invalid metric filter pattern: {error}") from error
+
+
+test_metric_filter.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, whatever its name
+
+
+def _management_account(account_id: str) -> str | None:
+    """The management account of the organization a twin is a member of (seed.py joins them), or None."""
+    manager = organizations_backends.master_accounts.get(account_id)
+    return manager[0] if manager and manager[0] != account_id else None
+
+
+@gap("cloudtrail", "DescribeTrails")
+def describe_trails(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """moto's trails of the account, and, in a member account, its organization's trails (IsOrganizationTrail) as
+    AWS shows them to members: moto keeps each account's trails to itself."""
+    if twin is None:
+        return {"trailList": []}
+    shadows = params.get("includeShadowTrails", True)
+    seen = list(cloudtrail_backends[twin.account_id][region].describe_trails(shadows))
+    manager = _management_account(twin.account_id)
+    if manager is not None:
+        seen += [trail for home in cloudtrail_backends[manager].values() for trail in home.trails.values()
+                 if trail.is_org_trail and (trail.region_name == region or (shadows and trail.is_multi_region))]
+    return {"trailList": [trail.description(include_region=True) for trail in seen]}
+
+
+@gap("s3", "GetBucketLogging")
+def get_bucket_logging(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """moto's answer for the twin's own buckets; AccessDenied for another account's bucket, as AWS answers unless the
+    bucket's policy grants the read (moto lets any account read any bucket)."""
+    name = params["Bucket"]
+    owner = s3_backends.bucket_accounts.get(name)
+    if twin is None or owner is None:
+        raise Refusal("NoSuchBucket", "The specified bucket does not exist")
+    partition, account_id = owner
+    if account_id != twin.account_id:
+        raise Refusal("AccessDenied", "Access Denied")
+    logging = s3_backends[account_id][partition].get_bucket_logging(name)
+    if not logging:
+        return {}
+    return {"LoggingEnabled": {"TargetBucket": logging["TargetBucket"], "TargetPrefix": logging["TargetPrefix"]}}

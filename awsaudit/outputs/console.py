@@ -88,5 +88,6 @@ class ConsoleSummary:
                     terminalreporter.write_line(f"{waiver.describe()}: matched no result of this run")
         if results.framework is not None:
             terminalreporter.write_sep("=", f"awsaudit: {results.framework.name} requirements")
-            for line in framework_view.summary_lines(results.framework, results.framework_rows()):
+            report = results.config.getoption("htmlpath", None) or ""
+            for line in framework_view.summary_lines(results.framework, results.framework_rows(), report):
                 terminalreporter.write_line(line)

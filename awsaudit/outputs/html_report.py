@@ -160,9 +160,11 @@ class HtmlReport:
         page = self.summary = reserve(report.with_name(f"{report.stem}-summary{report.suffix}"))
         head, rows = self.results.account_rows()
         css = Path(__file__).with_name("report.css").read_text(encoding="utf-8")
-        replace(page, summary_page.render(self.results.started, report, self.results.banners(),
-                                          self.results.facts(), head, rows,
-                                          list(self.results.results.values()), css))
+        results = self.results
+        framework = ("" if results.framework is None else
+                     framework_view.to_html(results.framework, results.framework_rows(), list(results.tallies())))
+        replace(page, summary_page.render(results.started, report, results.banners(), results.facts(), head, rows,
+                                          list(results.results.values()), css, framework))
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -1,5 +1,6 @@
-"""The run's summary page: what the run covers, per-account counts, every failure and error, a roll-up per control,
-and every waived and not-applicable result with its reason, as static HTML beside the report.
+"""The run's summary page: what the run covers, per-account counts, every failure and error, the framework's
+requirements when the run was for one (`--framework`), a roll-up per control, and every waived and not-applicable
+result with its reason, as static HTML beside the report.
 
 pytest-html draws its results table in the browser, which takes seconds once a run has thousands of results (one
 per control and account). This page has no script, so it opens at once for any number of accounts, and links to the
@@ -60,8 +61,9 @@ def _listing(results: list[Result], heading: str, empty: str) -> str:
 
 
 def render(started: datetime, report: Path, banners: list[str], scope: list[tuple[str, str]], head: list[str],
-           accounts: list[list[str]], results: list[Result], css: str) -> str:
-    """`accounts`: the account table's rows; `scope`: what the run covers (see facts)."""
+           accounts: list[list[str]], results: list[Result], css: str, framework: str = "") -> str:
+    """`accounts`: the account table's rows; `scope`: what the run covers (see facts); `framework`: the framework
+    view's HTML (framework_view.to_html) when the run was for one, shown after the failures."""
     found = sorted((r for r in results if r.verdict in _FIRST), key=lambda r: (r.account, _FIRST.index(r.verdict)))
     items = "".join(f"<li><b>{escape(r.account)}</b> {escape(r.verdict.upper())} {escape(r.line)}</li>"
                     for r in found) or "<li>No failure and no error.</li>"
@@ -73,7 +75,7 @@ def render(started: datetime, report: Path, banners: list[str], scope: list[tupl
             f'<p>Evidence, rationale and remediation of every result: <a href="{escape(report.name)}">'
             f"{escape(report.name)}</a>.</p>"
             f"{table(head, accounts, 'awsaudit-accounts')}"
-            f"<h2>Failures and errors ({len(found)})</h2><ul>{items}</ul>"
+            f"<h2>Failures and errors ({len(found)})</h2><ul>{items}</ul>{framework}"
             f"<h2>Per control</h2>{table(per_control, rollup(results), 'awsaudit-accounts')}"
             + _listing([r for r in results if r.verdict == "waived"], "Waived", "No waived failure.")
             + _listing([r for r in results if r.despite_waiver], "Passed despite a waiver",
