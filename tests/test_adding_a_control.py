@@ -23,8 +23,8 @@ def readme_examples() -> dict[str, str]:
 
 
 def with_example_control(project: Path) -> Path:
-    (project / "checks" / "test_ebs_encryption.py").write_text(readme_examples()["checks/test_ebs_encryption.py"],
-                                                             encoding="utf-8")
+    (project / "checks" / "test_guardduty_enabled.py").write_text(
+        readme_examples()["checks/test_guardduty_enabled.py"], encoding="utf-8")
     return project
 
 
@@ -47,8 +47,8 @@ def declared(project: Path, twin: str) -> dict[str, str]:
 
 
 def test_the_readme_example_gives_its_verdicts_on_a_copy_of_the_project(tmp_path: Path) -> None:
-    """Every check and twin of the project, plus the example: the twins give every verdict they declare, EC2-1's
-    among them."""
+    """Every check and twin of the project, plus the example: the twins give every verdict they declare,
+    GUARDDUTY-1's among them."""
     checks = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("*.py")}
     project = with_example(make_project(tmp_path, checks=checks))
 
@@ -59,8 +59,9 @@ def test_the_readme_example_gives_its_verdicts_on_a_copy_of_the_project(tmp_path
         props = run.properties[test_id]
         got.setdefault(props["account"], {})[props["control_id"]] = verdict
     assert got == {twin: declared(project, twin) for twin in ("compliant", "noncompliant")}, run.output
-    assert got["compliant"]["EC2-1"] == "passed" and got["noncompliant"]["EC2-1"] == "failed"
-    assert "17 of 17 regions fail: off: " in run.messages("failure")["test_ebs_encryption_by_default[noncompliant]"]
+    assert got["compliant"]["GUARDDUTY-1"] == "passed" and got["noncompliant"]["GUARDDUTY-1"] == "failed"
+    assert "17 of 17 regions fail: no enabled detector: " in run.messages("failure")[
+        "test_guardduty_enabled[noncompliant]"]
 
 
 @pytest.fixture(scope="module")
@@ -74,21 +75,22 @@ def server() -> Iterator[str]:
 ALL_BUT_ONE = [region for region in twins.REGIONS if region != "eu-north-1"]
 
 
-def test_over_a_moto_server_one_region_with_encryption_off_fails_naming_it(server: str, tmp_path: Path) -> None:
+def test_over_a_moto_server_one_region_without_guardduty_fails_naming_it(server: str, tmp_path: Path) -> None:
     project = with_example_control(make_project(tmp_path, twins={}, checks={}))
     twin_file = tmp_path / "one-region-off.toml"
     twin_file.write_text(f'account_id = "313131313131"\n[root]\npassword = true\nmfa = "hardware"\n'
-                         f'[[seed]]\ncall = "ec2.enable_ebs_encryption_by_default"\nregions = {ALL_BUT_ONE!r}\n'
+                         f'[[seed]]\ncall = "guardduty.create_detector"\nparams = {{ Enable = true }}\n'
+                         f'regions = {ALL_BUT_ONE!r}\n'
                          .replace("'", '"'), encoding="utf-8")
     twin = twins.load(twin_file, datetime.now(timezone.utc))
     with offline.emulate([twin], endpoint_url=server):
         config = offline.write_config([twin], tmp_path / "config", endpoint_url=server)
-        run = run_audit(tmp_path, "--account", "one-region-off", "--control", "EC2-1", cwd=project, env={
+        run = run_audit(tmp_path, "--account", "one-region-off", "--control", "GUARDDUTY-1", cwd=project, env={
             "AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
             "AWS_EC2_METADATA_DISABLED": "true", "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"})
-    assert run.verdicts == {"test_ebs_encryption_by_default[one-region-off]": "failed"}, run.output
-    assert run.messages("failure")["test_ebs_encryption_by_default[one-region-off]"].startswith(
-        "1 of 17 regions fail: eu-north-1 (off)"), run.output
+    assert run.verdicts == {"test_guardduty_enabled[one-region-off]": "failed"}, run.output
+    assert run.messages("failure")["test_guardduty_enabled[one-region-off]"].startswith(
+        "1 of 17 regions fail: eu-north-1 (no enabled detector)"), run.output
 
 
 def test_the_readme_waiver_waives_what_it_says(tmp_path: Path) -> None:
