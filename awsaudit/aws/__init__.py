@@ -22,4 +22,10 @@ MODULES = (
     "awsaudit.aws.securityhub",
     "awsaudit.aws.cloudtrail",
     "awsaudit.aws.config",
+    "awsaudit.aws.rds",
+    "awsaudit.aws.efs",
+    "awsaudit.aws.elb",
+    "awsaudit.aws.elbv2",
+    "awsaudit.aws.apigateway",
+    "awsaudit.aws.cloudfront",
 )
