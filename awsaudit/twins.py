@@ -109,6 +109,9 @@ class Twin:
     server_certificates: tuple[ServerCertificate, ...] = ()
     # Regions with an active IAM Access Analyzer: a list, or "all" for every enabled region.
     access_analyzer_regions: tuple[str, ...] | str = ()
+    # The regions the account has enabled: all a commercial account has, unless an edge twin names fewer to stay
+    # cheap to audit (every region enabled is one more of each regional read).
+    enabled_regions: tuple[str, ...] = REGIONS
     organization: Organization | None = None
     seed: tuple[Call, ...] = ()
     expect: dict[str, str] = field(default_factory=dict)
@@ -232,7 +235,7 @@ def load(path: Path, now: datetime) -> Twin:
         raise TwinError(f"{path}: cannot be read: {exc}") from None
     top = _Reader(path, data, "", now)
     top.check_keys({"description", "account_id", "alias", "root", "users", "server_certificates",
-                    "access_analyzer_regions", "organization", "seed", "expect"})
+                    "access_analyzer_regions", "enabled_regions", "organization", "seed", "expect"})
     account_id = top.get("account_id", str)
     if not re.fullmatch(r"\d{12}", account_id):
         raise top.fail("account_id", f"{account_id!r} is not 12 digits")
@@ -273,6 +276,7 @@ def load(path: Path, now: datetime) -> Twin:
         org.check_keys({"root_access_features", "members", "suspended"})
         organization = Organization(tuple(_strings(org, "root_access_features")), tuple(_strings(org, "members")),
                                     tuple(_strings(org, "suspended")))
+    enabled = _enabled_regions(top)
     seed: list[Call] = []
     for index, entry in enumerate(top.get("seed", list, [])):
         call = top.child(entry, f"seed[{index}]")
@@ -280,7 +284,8 @@ def load(path: Path, now: datetime) -> Twin:
         service, _, operation = call.get("call", str).partition(".")
         if not service or not operation.isidentifier():
             raise call.fail("call", "expected service.operation, as boto3 names them (iam.create_group)")
-        made = Call(service, operation, call.get("params", dict, {}), _regions(call), call.get("keep", str, None))
+        made = Call(service, operation, call.get("params", dict, {}), _regions(call, enabled),
+                    call.get("keep", str, None))
         for name in references(made.params):
             if not any(earlier.keep == name and set(made.regions) <= set(earlier.regions) for earlier in seed):
                 raise call.fail("params", f"${{{name}...}} refers to no earlier call kept as {name!r} in "
@@ -292,7 +297,7 @@ def load(path: Path, now: datetime) -> Twin:
             raise expect.fail(control_id, f"{verdict!r} is not one of {', '.join(VERDICTS)}")
     return Twin(path.stem, top.get("description", str, ""), account_id, top.get("alias", str, None),
                 state, tuple(users), tuple(certificates), regions if regions == "all" else tuple(regions),
-                organization, tuple(seed), dict(expect.table))
+                enabled_regions=enabled, organization=organization, seed=tuple(seed), expect=dict(expect.table))
 
 
 # `"${vpc.Vpc.VpcId}"`: a JMESPath into the answer of an earlier seed call kept as "vpc", in the same region.
@@ -310,19 +315,34 @@ def references(value: Any) -> set[str]:
     return set()
 
 
-def _regions(call: _Reader) -> tuple[str, ...]:
-    """Where a seed call is made: `region = "eu-west-1"`, `regions = "all"` or a list, else the home region."""
+def _enabled_regions(top: _Reader) -> tuple[str, ...]:
+    """`enabled_regions = ["us-east-1", "eu-west-1"]`: known regions, the home region among them; default all."""
+    chosen = top.table.get("enabled_regions", list(REGIONS))
+    if not isinstance(chosen, list) or not all(isinstance(r, str) for r in chosen):
+        raise top.fail("enabled_regions", f"{chosen!r} is not a list of region names")
+    unknown = [region for region in chosen if region not in REGIONS]
+    if unknown:
+        raise top.fail("enabled_regions", f"{unknown[0]!r} is not a region a commercial account has by default "
+                                          f"({', '.join(REGIONS)})")
+    if HOME_REGION not in chosen:
+        raise top.fail("enabled_regions", f"the twin's home region {HOME_REGION} must be enabled")
+    return tuple(region for region in REGIONS if region in chosen)
+
+
+def _regions(call: _Reader, enabled: tuple[str, ...]) -> tuple[str, ...]:
+    """Where a seed call is made: `region = "eu-west-1"`, `regions = "all"` (every enabled region) or a list, else
+    the home region."""
     if "region" in call.table and "regions" in call.table:
         raise call.fail("regions", "give region or regions, not both")
     chosen = call.table.get("regions", [call.get("region", str, HOME_REGION)])
     if chosen == "all":
-        return REGIONS
+        return enabled
     if not isinstance(chosen, list) or not chosen or not all(isinstance(r, str) for r in chosen):
         raise call.fail("regions", f"{chosen!r} is not \"all\" or a list of region names")
-    unknown = [region for region in chosen if region not in REGIONS]
+    unknown = [region for region in chosen if region not in enabled]
     if unknown:
         raise call.fail("regions" if "regions" in call.table else "region",
-                        f"{unknown[0]!r} is not a region a twin has enabled ({', '.join(REGIONS)})")
+                        f"{unknown[0]!r} is not a region this twin has enabled ({', '.join(enabled)})")
     return tuple(dict.fromkeys(chosen))
 
 

@@ -93,7 +93,7 @@ def twins(accounts: int, per_account: int, now: datetime) -> list[Twin]:
     )
     people = users(per_account, now)
     return [Twin(f"bench-{n:04d}", "", f"{100000000000 + n:012d}", f"bench-{n:04d}", root, people,
-                 (ServerCertificate("www", now + timedelta(days=100)),), "all", None, seed)
+                 (ServerCertificate("www", now + timedelta(days=100)),), access_analyzer_regions="all", seed=seed)
             for n in range(1, accounts + 1)]
 
 

@@ -56,10 +56,10 @@ def list_analyzers(twin: Twin | None, region: str, params: dict[str, Any]) -> di
 
 @gap("ec2", "DescribeRegions")
 def describe_regions(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The regions as a commercial account sees them: those enabled by default. moto lists every partition's
-    regions, and the opt-in ones too."""
+    """The regions the twin has enabled (a commercial account's by default). moto lists every partition's regions,
+    and the opt-in ones too."""
     return {"Regions": [{"RegionName": name, "Endpoint": f"ec2.{name}.amazonaws.com",
-                         "OptInStatus": "opt-in-not-required"} for name in REGIONS]}
+                         "OptInStatus": "opt-in-not-required"} for name in (twin.enabled_regions if twin else REGIONS)]}
 
 
 @gap("iam", "ListOrganizationsFeatures")
