@@ -56,15 +56,18 @@ def test_one_record_per_control_account_region_and_resource(asff_run) -> None:
     assert len(ids) == len(set(ids))
     by_result = Counter((record["GeneratorId"], record["AwsAccountId"]) for record in records)
     assert set(by_result) == {(r["control"], r["account_id"]) for r in results}
+    regions = {(r["control"], r["account_id"], f["resource"]["id"]): f["resource"]["region"]
+               for r in results for f in r["findings"] if f["resource"]["region"]}
+    assert any(region != "us-east-1" for region in regions.values())
     for record in records:
         region = record["Resources"][0]["Region"]
         account = record["AwsAccountId"]
         assert ACCOUNT.match(account)
         assert record["ProductArn"] == f"arn:aws:securityhub:{region}:{account}:product/{account}/default"
         assert record["Id"].startswith(f"awsaudit/{record['GeneratorId']}/{account}/{region}/")
-        # every resource the twins hold is global, in the home region, but the regions IAM-12 judges one by one
-        assert region == ("us-east-1" if record["Resources"][0]["Type"] != "Other" or "IAM-12" not in record["Id"]
-                          else record["Resources"][0]["Id"])
+        # a resource of one region (a bucket, a security group, a region judged) is placed in its region; a global
+        # one (an IAM user, the account) in the account's home region
+        assert region == regions.get((record["GeneratorId"], account, record["Resources"][0]["Id"]), "us-east-1")
         if record["Resources"][0]["Type"] == "AwsAccount":
             assert record["Resources"][0]["Id"] == f"AWS::::Account:{account}"
 
