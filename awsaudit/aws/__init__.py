@@ -21,5 +21,7 @@ MODULES = (
     "awsaudit.aws.events",
     "awsaudit.aws.securityhub",
     "awsaudit.aws.cloudtrail",
+    "awsaudit.aws.logs",
+    "awsaudit.aws.cloudwatch",
     "awsaudit.aws.config",
 )
