@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from awsaudit import monitoring
 from awsaudit.accounts import Account
 from awsaudit.aws.organizations import Organization
 from awsaudit.controls import not_applicable
 from awsaudit.credential_report import CredentialReport, CredentialRow
+from awsaudit.errors import AuditError
 from awsaudit.evidence import evidence_of
 from awsaudit.findings import Findings
 from awsaudit.root import RootInReport, RootUser, root_virtual_mfa
@@ -71,3 +73,27 @@ def organization(organization_details: dict | None,
         return None
     features, why = root_access_features or (None, "")
     return Organization(organization_details["Id"], organization_details["MasterAccountId"], features, why)
+
+
+class AlarmChains:
+    """The CIS Monitoring chains of one account: `of(topic)` builds the topic's chain (monitoring.chain), records it as
+    the control's evidence, and raises AuditError when no chain is complete and a candidate could not be judged."""
+
+    def __init__(self, item: pytest.Item, **sources: object) -> None:
+        self._item, self._sources = item, sources
+
+    def of(self, topic: str) -> monitoring.Chain:
+        found = monitoring.chain(topic, **self._sources)  # type: ignore[arg-type]
+        evidence_of(self._item).update(found.evidence())
+        if not found.complete and found.unknown:
+            raise AuditError(f"no chain is shown complete, and {len(found.unknown)} could not be judged: "
+                             + "; ".join(map(str, found.unknown)))
+        return found
+
+
+@pytest.fixture
+def alarm_chains(trails: list, account: Account, metric_filters: dict, metric_filter_matches: dict,
+                 metric_alarms: dict, alarm_subscriptions: dict, request: pytest.FixtureRequest) -> AlarmChains:
+    """The trail -> log group -> metric filter -> alarm -> SNS subscription chains the Monitoring controls judge."""
+    return AlarmChains(request.node, trails=trails, account_id=account.identity.account_id, log_groups=metric_filters,
+                       matches=metric_filter_matches, alarms=metric_alarms, subscribers=alarm_subscriptions)

@@ -7,14 +7,14 @@ everything and alarms on nothing in particular). The set lives beside the engine
 engine finds it wherever pytest runs; each file also holds the pattern CIS publishes for the topic and broken
 variants of it, which tests prove fail.
 
-The question "which of these records does the pattern match" is asked of AWS itself (logs:TestMetricFilter, one call
-per pattern and topic: a set holds at most 50 records, the API's limit), so the live answer is AWS's own reading of
-the pattern; offline, the emulation answers it with awsaudit.filter_patterns.
+The question "which of these records does the pattern match" is asked of AWS itself (logs:TestMetricFilter), so
+the live answer is AWS's own reading of the pattern; offline, the emulation answers it with awsaudit.filter_patterns.
+An audit asks it once per pattern found on a trail's log group, over the records of all fifteen topics together
+(`messages()`, 50 a call), and judges every topic from that one answer.
 
-A control over a topic is a few lines (the trail's log group's filters and the alarms come from their sources):
-
-    verdict = monitoring.watch(TOPICS["route-table-changes"], filters, alarms, monitoring.tester(logs))
-    findings.judge(...) / assert verdict.watched, verdict.why
+The chain each control asks for (trail -> log group -> metric filter -> alarm -> SNS topic -> confirmed subscription)
+is built here once (`chain`), from the sources aws/logs.py, aws/cloudwatch.py and aws/sns.py read; a control is the
+fixture's `alarm_chains.of("route-table-changes")` and an assert.
 """
 
 from __future__ import annotations
@@ -150,6 +150,22 @@ def judge(pattern: str, topic: Topic | str, test: Tester = offline_tester) -> Ve
                    flagged=tuple(event for event in topic.must_not_flag if event.message in matched))
 
 
+def messages() -> list[str]:
+    """Every record of every topic, once each, in CIS order: what one pattern is tested on, so that one set of
+    logs:TestMetricFilter calls per pattern (50 records a call) answers all fifteen topics."""
+    return list(dict.fromkeys(event.message for topic in topics().values() for event in topic.events))
+
+
+# --- the chain a Monitoring control asks for ----------------------------------------------------------------------
+#
+# trail (multi-region, logging, every management event) -> its CloudWatch Logs log group (in the log group's own
+# region) -> a metric filter there whose pattern watches the topic -> a metric alarm on the filter's metric, in that
+# region, with its actions enabled -> an SNS topic among its alarm actions -> at least one confirmed subscription.
+# Any one complete chain passes; otherwise each candidate names where it broke. A break that could not be judged (a
+# log group of another account, a region the audit does not read, a topic AWS would not list) is `unknown`: with no
+# complete chain, the control is an ERROR naming them, never a FAIL on what was not seen.
+
+
 @dataclass(frozen=True)
 class MetricFilter:
     """A metric filter of a log group: its pattern and the metrics (namespace, name) it feeds."""
@@ -158,49 +174,257 @@ class MetricFilter:
     log_group: str
     pattern: str
     metrics: tuple[tuple[str, str], ...]
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    """A log group a trail delivers to, as DescribeMetricFilters in its region told it."""
+
+    name: str
+    region: str
+    filters: tuple[MetricFilter, ...] = ()
+    exists: bool = True
 
 
 @dataclass(frozen=True)
 class Alarm:
-    """A CloudWatch alarm on one metric (namespace, name), and where it sends its alarm state."""
+    """A CloudWatch metric alarm on one metric (namespace, name), and where it sends its ALARM state."""
 
     name: str
     namespace: str
     metric: str
     actions: tuple[str, ...]
+    region: str = ""
+    actions_enabled: bool = True
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The SNS topics among its alarm actions."""
+        return tuple(action for action in self.actions if action.split(":")[2:3] == ["sns"])
 
 
 @dataclass(frozen=True)
-class Watch:
-    """A topic's watch over one log group: the filters whose pattern passes, each with its alarms that act."""
+class Subscribers:
+    """The subscriptions of an SNS topic an alarm notifies: confirmed, pending confirmation; or why unknown."""
 
+    topic_arn: str
+    confirmed: int = 0
+    pending: int = 0
+    exists: bool = True
+    unread: str = ""  # why ListSubscriptionsByTopic did not tell them (another account's topic)
+
+
+# What logs:TestMetricFilter answered for a pattern: the messages it matches, or why AWS would not test it.
+Matches = Mapping[str, "frozenset[str] | str"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A complete chain."""
+
+    trail: str
+    log_group: str
+    metric_filter: str
+    pattern: str
+    alarm: str
     topic: str
-    verdicts: tuple[tuple[MetricFilter, Verdict], ...]
-    watched: tuple[tuple[MetricFilter, tuple[Alarm, ...]], ...]
+    subscribers: int
+
+    def shown(self) -> dict[str, Any]:
+        return {"trail": self.trail, "log group": self.log_group, "metric filter": self.metric_filter,
+                "pattern": self.pattern, "alarm": self.alarm, "SNS topic": self.topic,
+                "confirmed subscriptions": self.subscribers}
+
+
+@dataclass(frozen=True)
+class Break:
+    """Where a candidate chain broke, and whether that is a fact (a FAIL) or unknown (an ERROR)."""
+
+    where: str
+    reason: str
+    unknown: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A topic's chains: those complete (`found`) and where each other candidate broke (`broken`)."""
+
+    topic: Topic
+    found: tuple[Link, ...]
+    broken: tuple[Break, ...]
+    unrelated: int = 0  # filters on the trails' log groups that catch none of the topic's events
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.found)
+
+    @property
+    def unknown(self) -> tuple[Break, ...]:
+        return tuple(each for each in self.broken if each.unknown)
 
     @property
     def why(self) -> str:
-        """Why no filter watches the topic (empty when one does)."""
-        if self.watched:
+        """Why no chain is complete ("" when one is)."""
+        if self.found:
             return ""
-        if not self.verdicts:
-            return "no metric filter on the log group"
-        reasons = [f"{f.name} ({v.reason if not v.ok else 'no alarm with an action on its metric'})"
-                   for f, v in self.verdicts]
-        return "no metric filter with an alarm watches it: " + "; ".join(reasons)
+        return "no complete chain (trail, log group, metric filter, alarm, SNS subscriber): " + "; ".join(
+            map(str, self.broken))
+
+    def evidence(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"topic": f"{self.topic.title} (CIS v5 {self.topic.cis['v5.0.0']}, v6/v7 "
+                                          f"{self.topic.cis['v7.0.0']})"}
+        if self.found:
+            shown[f"complete chains ({len(self.found)})"] = [link.shown() for link in self.found]
+        if self.broken:
+            shown[f"chains that break ({len(self.broken)})"] = [str(each) for each in self.broken]
+        if self.unrelated:
+            shown["metric filters that catch none of its events (they watch other things)"] = self.unrelated
+        return shown
 
 
-def watch(topic: Topic | str, filters: Iterable[MetricFilter], alarms: Iterable[Alarm], test: Tester) -> Watch:
-    """Judge each filter's pattern against the topic (one test per filter) and pair the passing ones with the alarms
-    on their metrics that have at least one action."""
+def _log_group_account(trail: Any) -> str:
+    parts = trail.log_group_arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
+def trail_break(trail: Any, account_id: str, regions_read: Iterable[str] | None = None) -> Break | None:
+    """Why a trail's log group cannot start a chain (None when it can). `trail` is an aws.cloudtrail.Trail."""
+    where = f"trail {trail.name} ({trail.home_region})"
+    reasons = [] if trail.log_group_arn else ["delivers to no CloudWatch Logs log group"]
+    if not trail.multi_region:
+        reasons.append(f"single-region (only {trail.home_region})")
+    if not trail.status_unread:
+        if not trail.logging:
+            reasons.append("not logging (StopLogging)")
+        if trail.management is None or not trail.management.all:
+            reasons.append("management events recorded: "
+                           + (trail.management.describe() if trail.management else "none"))
+    if reasons:
+        return Break(where, "; ".join(reasons))
+    owner = _log_group_account(trail)
+    if owner != account_id:
+        return Break(where, f"its log group {trail.log_group_arn} is in account {owner}, whose metric filters, alarms "
+                            "and subscriptions this account cannot read (that account's own audit judges the chain)"
+                     + (" (an organization trail)" if trail.organization else ""), unknown=True)
+    if trail.status_unread:
+        return Break(where, f"status and selectors unknown: {trail.status_unread}", unknown=True)
+    if regions_read is not None and trail.log_group_region not in set(regions_read):
+        return Break(where, f"its log group is in {trail.log_group_region}, a region the audit does not read (the "
+                            "regions setting)", unknown=True)
+    return None
+
+
+def chain_log_groups(trails: Iterable[Any], account_id: str) -> dict[tuple[str, str], list[Any]]:
+    """(region, log group name) -> the trails that deliver to it and can start a chain: the log groups whose
+    metric filters are worth reading."""
+    fed: dict[tuple[str, str], list[Any]] = {}
+    for trail in trails:
+        if trail_break(trail, account_id) is None:
+            fed.setdefault((trail.log_group_region, trail.log_group_name), []).append(trail)
+    return fed
+
+
+def chain(topic: Topic | str, trails: Iterable[Any], account_id: str, log_groups: Mapping[str, Iterable[LogGroup]],
+          matches: Mapping[str, Matches], alarms: Mapping[str, Iterable[Alarm]],
+          subscribers: Mapping[str, Mapping[str, Subscribers]]) -> Chain:
+    """The chains that watch `topic`, from the sources as they read them: `log_groups`, `matches`, `alarms` and
+    `subscribers` per region ({region: value}; the regions `log_groups` holds are those the audit reads)."""
     topic = topics()[topic] if isinstance(topic, str) else topic
-    alarms = list(alarms)
-    verdicts, watched = [], []
-    for each in filters:
-        verdict = judge(each.pattern, topic, test)
-        verdicts.append((each, verdict))
-        acting = tuple(alarm for alarm in alarms
-                       if (alarm.namespace, alarm.metric) in each.metrics and alarm.actions)
-        if verdict.ok and acting:
-            watched.append((each, acting))
-    return Watch(topic.key, tuple(verdicts), tuple(watched))
+    found: list[Link] = []
+    broken: list[Break] = []
+    unrelated = 0
+    groups = {(region, group.name): group for region, each in log_groups.items() for group in each}
+    fed: dict[tuple[str, str], list[Any]] = {}
+    for trail in trails:
+        why = trail_break(trail, account_id, log_groups)
+        if why is None:
+            fed.setdefault((trail.log_group_region, trail.log_group_name), []).append(trail)
+        else:
+            broken.append(why)
+    if not fed and not broken:
+        broken.append(Break("account", "no CloudTrail trail logs it in any region read"))
+    by_metric: dict[tuple[str, str, str], list[Alarm]] = {}
+    for region, each in alarms.items():
+        for alarm in each:
+            by_metric.setdefault((region, alarm.namespace, alarm.metric), []).append(alarm)
+    told = {arn: subs for each in subscribers.values() for arn, subs in each.items()}
+    for (region, name), feeding in fed.items():
+        trail_names = ", ".join(trail.name for trail in feeding)
+        group = groups.get((region, name))
+        if group is None or not group.exists:
+            broken.append(Break(f"{region}: log group {name} (trail {trail_names})", "does not exist" if group else
+                                "its metric filters were not read", unknown=group is None))
+            continue
+        candidates = 0
+        for each in group.filters:
+            where = f"{region}: metric filter {each.name} on log group {name}"
+            matched = matches.get(region, {}).get(each.pattern)
+            if matched is None or isinstance(matched, str):
+                broken.append(Break(where, f"its pattern could not be tested: {matched or 'not asked'}", unknown=True))
+                candidates += 1
+                continue
+            verdict = judge(each.pattern, topic, lambda _, asked, found=matched: set(asked) & found)
+            if len(verdict.missed) == len(topic.must_catch):
+                unrelated += 1
+                continue
+            candidates += 1
+            if not verdict.ok:
+                broken.append(Break(where, verdict.reason))
+                continue
+            alarmed = [alarm for namespace, metric in each.metrics
+                       for alarm in by_metric.get((region, namespace, metric), [])]
+            if not alarmed:
+                metrics = ", ".join(f"{namespace}/{metric}" for namespace, metric in each.metrics) or "no metric"
+                broken.append(Break(where, f"watches it, but no alarm in {region} is on its metric ({metrics})"))
+            for alarm in alarmed:
+                at = f"{region}: alarm {alarm.name} on {alarm.namespace}/{alarm.metric} (filter {each.name})"
+                if not alarm.actions_enabled:
+                    broken.append(Break(at, "its actions are disabled"))
+                    continue
+                if not alarm.topics:
+                    broken.append(Break(at, "no SNS topic among its alarm actions"
+                                        + (f" ({', '.join(alarm.actions)})" if alarm.actions else "")))
+                    continue
+                for arn in alarm.topics:
+                    subs = told.get(arn)
+                    if subs is None or subs.unread:
+                        broken.append(Break(f"{at} -> SNS topic {arn}", "its subscriptions could not be read"
+                                            + (f": {subs.unread}" if subs else ""), unknown=True))
+                    elif not subs.exists:
+                        broken.append(Break(f"{at} -> SNS topic {arn}", "the topic does not exist"))
+                    elif not subs.confirmed:
+                        broken.append(Break(f"{at} -> SNS topic {arn}", "no confirmed subscription"
+                                            + (f" ({subs.pending} pending confirmation)" if subs.pending else "")))
+                    else:
+                        found.append(Link(trail_names, f"{region}: {name}", each.name, each.pattern, alarm.name, arn,
+                                          subs.confirmed))
+        if not candidates:
+            broken.append(Break(f"{region}: log group {name} (trail {trail_names})",
+                                "no metric filter catches any of its events" + (
+                                    f" ({len(group.filters)} filters watch other things)" if group.filters
+                                    else " (no metric filter at all)")))
+    return Chain(topic, tuple(found), tuple(broken), unrelated)
+
+
+def remediation(key: str, metric: str) -> str:
+    """The remediation text of a topic's control: CIS's pattern on the trail's log group, an alarm on its metric, and
+    an SNS topic with a confirmed subscriber."""
+    topic = topics()[key]
+    return f"""
+    On the log group a multi-region, logging trail that records every management event delivers to (`aws cloudtrail
+    describe-trails`: CloudWatchLogsLogGroupArn; to add one: aws cloudtrail update-trail --name TRAIL
+    --cloud-watch-logs-log-group-arn LOG_GROUP_ARN --cloud-watch-logs-role-arn ROLE_ARN), in the log group's region:
+    aws logs put-metric-filter --region REGION --log-group-name LOG_GROUP --filter-name {metric}
+    --metric-transformations metricName={metric},metricNamespace=CISBenchmark,metricValue=1
+    --filter-pattern '{topic.published}'.
+    An SNS topic with a subscriber, once for every alarm: aws sns create-topic --region REGION --name security-alarms;
+    aws sns subscribe --region REGION --topic-arn TOPIC_ARN --protocol email --notification-endpoint
+    security@example.com, and confirm the subscription from the message it sends. Then:
+    aws cloudwatch put-metric-alarm --region REGION --alarm-name {metric} --namespace CISBenchmark --metric-name
+    {metric} --statistic Sum --period 300 --evaluation-periods 1 --threshold 1 --comparison-operator
+    GreaterThanOrEqualToThreshold --treat-missing-data notBreaching --alarm-actions TOPIC_ARN.
+    """

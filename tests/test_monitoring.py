@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from awsaudit import filter_patterns, monitoring
-from awsaudit.monitoring import Alarm, MetricFilter
 
 TOPICS = monitoring.topics()
 CIS_V5 = [f"4.{n}" for n in range(1, 16)]
@@ -115,26 +114,6 @@ def test_one_testmetricfilter_call_per_pattern_and_topic_and_batches_of_fifty() 
     logs.calls.clear()
     assert monitoring.judge("{ $.n >= 0 }", big, monitoring.tester(logs)).ok
     assert logs.calls == [50, 50, 20]
-
-
-def test_watch_pairs_passing_filters_with_alarms_that_act() -> None:
-    route = TOPICS["route-table-changes"]
-    good = MetricFilter("route-changes", "trail-logs", route.published, (("CISBenchmark", "RouteTableChanges"),))
-    bad = MetricFilter("everything", "trail-logs", "{ $.eventName = * }", (("CISBenchmark", "All"),))
-    silent = Alarm("route-changes-silent", "CISBenchmark", "RouteTableChanges", ())
-    acting = Alarm("route-changes", "CISBenchmark", "RouteTableChanges", ("arn:aws:sns:eu-west-1:1:alerts",))
-    on_all = Alarm("all", "CISBenchmark", "All", ("arn:aws:sns:eu-west-1:1:alerts",))
-    logs = FakeLogs()
-
-    watched = monitoring.watch("route-table-changes", [good, bad], [silent, acting, on_all], monitoring.tester(logs))
-    assert watched.watched == ((good, (acting,)),) and watched.why == ""
-    assert len(logs.calls) == 2  # one call per candidate filter
-
-    unwatched = monitoring.watch(route, [good, bad], [silent, on_all], monitoring.offline_tester)
-    assert unwatched.watched == ()
-    assert unwatched.why == ("no metric filter with an alarm watches it: route-changes (no alarm with an action on "
-                             "its metric); everything (flags DescribeRouteTables, CreateVpc)")
-    assert monitoring.watch(route, [], [], monitoring.offline_tester).why == "no metric filter on the log group"
 
 
 def test_the_records_are_what_the_log_group_holds() -> None:

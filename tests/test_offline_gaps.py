@@ -164,7 +164,8 @@ def test_a_new_gap_is_one_function_and_one_entry_whatever_the_protocol(
 def test_the_registry_holds_today_s_gaps_each_an_operation_of_its_service() -> None:
     assert set(gaps.GAPS) == {("accessanalyzer", "ListAnalyzers"), ("ec2", "DescribeRegions"),
                               ("iam", "ListOrganizationsFeatures"), ("logs", "TestMetricFilter"),
-                              ("cloudtrail", "DescribeTrails"), ("s3", "GetBucketLogging")}
+                              ("cloudtrail", "DescribeTrails"), ("s3", "GetBucketLogging"),
+                              ("sns", "ListSubscriptionsByTopic")}
     for service, operation in gaps.GAPS:
         model = ServiceModel(shared_loader().load_service_model(service, "service-2"), service)
         assert operation in model.operation_names, (service, operation)
@@ -210,3 +211,42 @@ def test_a_member_sees_its_organization_s_trails_and_cannot_read_their_bucket(tm
     assert here["member"]["GetBucketLogging"]["org-trail-bucket"]["error"]["Code"] == "AccessDenied"
     for twin in ("manager", "member"):
         assert here[twin]["GetBucketLogging"]["no-such-bucket"]["error"]["Code"] == "NoSuchBucket"
+
+
+def subscribed_texts(owner: str, other: str) -> dict[str, str]:
+    """A twin with two topics in eu-west-1: one a queue subscribes to (confirmed at once), one only a mail address
+    subscribes to (pending until the mail is answered); and another account."""
+    topic = f"arn:aws:sns:eu-west-1:{owner}"
+    seeds = "".join(f'[[seed]]\ncall = "{call}"\nparams = {params}\nregion = "eu-west-1"\n' for call, params in (
+        ("sns.create_topic", '{ Name = "queued" }'), ("sns.create_topic", '{ Name = "mailed" }'),
+        ("sqs.create_queue", '{ QueueName = "inbox" }'),
+        ("sns.subscribe", f'{{ TopicArn = "{topic}:queued", Protocol = "sqs", '
+                          f'Endpoint = "arn:aws:sqs:eu-west-1:{owner}:inbox" }}'),
+        ("sns.subscribe", f'{{ TopicArn = "{topic}:mailed", Protocol = "email", Endpoint = "ops@example.com" }}')))
+    return {"owner": f'account_id = "{owner}"\n[root]\npassword = true\nmfa = "hardware"\n' + seeds,
+            "other": f'account_id = "{other}"\n[root]\npassword = true\nmfa = "hardware"\n'}
+
+
+def subscriptions(account: Account) -> dict[str, Any]:
+    sns = account.client("sns", "eu-west-1")
+    answers = {name: call(sns, "list_subscriptions_by_topic", TopicArn=f"arn:aws:sns:eu-west-1:676767676767:{name}")
+               for name in ("queued", "mailed", "missing")}
+    for answer in answers.values():  # each emulation makes its own subscription ids
+        for each in answer.get("Subscriptions", []):
+            each["SubscriptionArn"] = re.sub(r":[0-9a-f-]{36}$", ":…", each["SubscriptionArn"])
+    return answers
+
+
+def test_subscriptions_an_endpoint_must_confirm_are_pending(tmp_path: Path, server: str) -> None:
+    """moto confirms every subscription at once; AWS shows mail and HTTP ones as PendingConfirmation until the
+    endpoint confirms them, and refuses another account's topic."""
+    here, there = both_ways(tmp_path, server, subscribed_texts("676767676767", "686868686868"), subscriptions)
+
+    assert here == there
+    owner = here["owner"]
+    [queued] = owner["queued"]["Subscriptions"]
+    assert (queued["Protocol"], queued["SubscriptionArn"]) == ("sqs", "arn:aws:sns:eu-west-1:676767676767:queued:…")
+    [mailed] = owner["mailed"]["Subscriptions"]
+    assert (mailed["Protocol"], mailed["SubscriptionArn"]) == ("email", "PendingConfirmation")
+    assert owner["missing"]["error"]["Code"] == "NotFound"
+    assert {answer["error"]["Code"] for answer in here["other"].values()} == {"AuthorizationError"}

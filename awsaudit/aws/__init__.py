@@ -21,6 +21,8 @@ MODULES = (
     "awsaudit.aws.events",
     "awsaudit.aws.securityhub",
     "awsaudit.aws.cloudtrail",
+    "awsaudit.aws.logs",
+    "awsaudit.aws.cloudwatch",
     "awsaudit.aws.config",
     "awsaudit.aws.rds",
     "awsaudit.aws.efs",

@@ -16,6 +16,7 @@ from moto.cloudtrail.models import cloudtrail_backends
 from moto.core.exceptions import ServiceException
 from moto.organizations.models import organizations_backends
 from moto.s3.models import s3_backends
+from moto.sns.models import sns_backends
 
 from awsaudit import filter_patterns
 from awsaudit.twins import REGIONS, Twin
@@ -129,3 +130,26 @@ def get_bucket_logging(twin: Twin | None, region: str, params: dict[str, Any]) -
     if not logging:
         return {}
     return {"LoggingEnabled": {"TargetBucket": logging["TargetBucket"], "TargetPrefix": logging["TargetPrefix"]}}
+
+
+# The protocols whose subscriptions wait for the endpoint to confirm them (a link in the mail, a request to the URL);
+# sqs, lambda, firehose and application endpoints of the topic's own account are confirmed at once.
+CONFIRMED_BY_ENDPOINT = ("email", "email-json", "http", "https")
+
+
+@gap("sns", "ListSubscriptionsByTopic")
+def list_subscriptions_by_topic(twin: Twin | None, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """moto's subscriptions of the topic, those an endpoint must confirm shown as AWS shows them until it does
+    (SubscriptionArn "PendingConfirmation"): moto confirms every subscription at once. Another account's topic is
+    refused (AuthorizationError), as AWS refuses it unless the topic's policy grants the read."""
+    arn = params["TopicArn"]
+    parts = arn.split(":")
+    if twin is None or len(parts) != 6 or parts[4] != twin.account_id:
+        raise Refusal("AuthorizationError", f"not authorized to perform sns:ListSubscriptionsByTopic on {arn}")
+    backend = sns_backends[twin.account_id][parts[3]]
+    if arn not in backend.topics:
+        raise Refusal("NotFound", "Topic does not exist")
+    return {"Subscriptions": [
+        {"SubscriptionArn": "PendingConfirmation" if sub.protocol in CONFIRMED_BY_ENDPOINT else sub.arn,
+         "Owner": twin.account_id, "Protocol": sub.protocol, "Endpoint": sub.endpoint, "TopicArn": arn}
+        for sub in backend.subscriptions.values() if sub.topic.arn == arn]}
