@@ -199,6 +199,16 @@ class Account:
                 self._session = boto3.Session(botocore_session=core, region_name=region)
             return self._session
 
+    @property
+    def profile_region(self) -> str:
+        """The region of the account's profile (its session's region), read from the config alone: no credentials
+        are resolved; "" when the profile cannot be read."""
+        try:
+            core = _botocore_session(self.profile, self._config_file)
+            return core.get_config_variable("region") or DEFAULT_REGION
+        except (BotoCoreError, ValueError):
+            return ""
+
     def _assuming_role(self, source: botocore.session.Session, region: str) -> botocore.session.Session:
         """A guarded session of the same profile (its region, endpoint and settings) whose credentials come from
         assuming `role_arn` with the profile's own, refreshed by botocore as a role_arn profile's are."""
