@@ -26,6 +26,8 @@ from awsaudit.secrecy import quiet_aws_debug_logs
 from awsaudit.twins import Twin, TwinError, load_all
 
 OpenAccount = Callable[..., Account]
+# The name under which the merge registers its plugin (replay.Replay): the run then replays results, auditing nothing.
+REPLAY = "awsaudit-replay"
 # The workerinput key under which the xdist controller hands its workers the accounts it resolved.
 WORKER_ACCOUNTS = "awsaudit_accounts"
 
@@ -56,7 +58,11 @@ class Audit:
             # Before any thread starts: read-ahead threads walk the environment while pytest writes to it.
             audit.cleanup.enter_context(environment.consistent())
             audit.cleanup.enter_context(client_classes.shared())
-            audit.accounts = _open_accounts(config, audit)
+            replay = config.pluginmanager.get_plugin(REPLAY)
+            if replay is not None:
+                replay.open(audit)
+            else:
+                audit.accounts = _open_accounts(config, audit)
             # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
             audit.cleanup.enter_context(guard.everywhere())
             audit.cleanup.enter_context(quiet_aws_debug_logs())

@@ -17,7 +17,7 @@ import pytest
 
 from awsaudit import account_list, catalog, fixtures, hooks, parallel, sources, thresholds, waivers
 from awsaudit.accounts import Account, account_of
-from awsaudit.audit import AUDIT, WORKER_ACCOUNTS, Audit
+from awsaudit.audit import AUDIT, REPLAY, WORKER_ACCOUNTS, Audit
 from awsaudit.aws import MODULES
 from awsaudit.discovery import DEFAULT_ROLE
 from awsaudit.evidence import evidence_of
@@ -113,7 +113,9 @@ def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection,
     plugins.register(ResultBuilder(config), "awsaudit-results")
     if hasattr(config, "workerinput"):
         return
-    log = ResultLog(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
+    # The merge's log knows what its shards knew (replay.MergedLog).
+    log_class = getattr(config.pluginmanager.get_plugin(REPLAY), "log_class", ResultLog)
+    log = log_class(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
     plugins.register(log, "awsaudit-log")
     plugins.register(ConsoleSummary(log, accepted), "awsaudit-console")
     for writer in FILE_WRITERS:  # before the HTML report reserves its file: a bad path stops the run first
