@@ -155,9 +155,11 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
         config_file = _serve_twins(_twins_to_serve(twins, served, any(m.role_arn for m in members)
                                                    or bool(organizations)), audit)
 
+    pinned_by = f"--accounts-file {listing.path}" if listing is not None else ""
+
     def open_account(member: Member) -> Account:
         return Account(member.name, member.profile, config_file, audit.thresholds,
-                       member.expected_id or pins.get(member.name), member.role_arn, regions)
+                       member.expected_id or pins.get(member.name), member.role_arn, regions, pinned_by)
 
     role = str(config.getini("org_role")).strip() or discovery.DEFAULT_ROLE
     for source in organizations:
