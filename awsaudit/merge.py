@@ -115,10 +115,14 @@ def combine(shards: list[ShardFile]) -> Merged:
             raise MergeError(f"{shard.path} is {shard.name}, {first.path} {first.name}: not one audit's shards")
     seen: dict[int, ShardFile] = {}
     for shard in shards:
-        if shard.index in seen:
-            raise MergeError(f"{shard.name} is given twice: {seen[shard.index].path} and {shard.path}")
-        seen[shard.index] = shard
-    return Merged(sorted(shards, key=lambda shard: shard.index), first.count)
+        earlier = seen.get(shard.index)
+        # A shard retried after it was killed (a pod or array child restarted) leaves an unfinished file beside the
+        # finished one: the finished one is the shard's. Two finished files of one shard cannot be told apart.
+        if earlier is not None and (earlier.end is None) == (shard.end is None):
+            raise MergeError(f"{shard.name} is given twice: {earlier.path} and {shard.path}")
+        if earlier is None or earlier.end is None:
+            seen[shard.index] = shard
+    return Merged(sorted(seen.values(), key=lambda shard: shard.index), first.count)
 
 
 def pytest_args(args: argparse.Namespace, merged: Merged) -> list[str]:

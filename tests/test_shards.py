@@ -149,6 +149,12 @@ def test_combine_refuses_shards_of_different_audits() -> None:
         combine([shard(1), shard(1)])
 
 
+def test_a_retried_shard_counts_once_its_finished_attempt() -> None:
+    killed, retried = shard(2, ended=False), shard(2)
+    merged = combine([shard(1), killed, retried, shard(3)])
+    assert [s.end is not None for s in merged.shards] == [True, True, True] and merged.incomplete() == ""
+
+
 def test_an_incomplete_merge_names_each_shard_and_exits_2() -> None:
     merged = combine([shard(3, ended=False), shard(1)])
     assert merged.incomplete() == (
