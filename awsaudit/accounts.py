@@ -162,8 +162,9 @@ class Account:
 
     def __init__(self, name: str, profile: str | None, config_file: Path | None = None,
                  settings: Mapping[str, int] | None = None, expected_id: str | None = None,
-                 role_arn: str | None = None, regions: tuple[str, ...] = ()) -> None:
+                 role_arn: str | None = None, regions: tuple[str, ...] = (), pinned_by: str = "") -> None:
         self.name = name
+        self.pinned_by = pinned_by  # what pins expected_id, for the message when the profile signs in elsewhere
         self.profile = profile
         self.expected_id = expected_id
         self.role_arn = role_arn  # reached by assuming this role with the profile's credentials (organizations)
@@ -198,6 +199,16 @@ class Account:
                 core.register("after-call", self._count_retries, unique_id="awsaudit-retry-count")
                 self._session = boto3.Session(botocore_session=core, region_name=region)
             return self._session
+
+    @property
+    def profile_region(self) -> str:
+        """The region of the account's profile (its session's region), read from the config alone: no credentials
+        are resolved; "" when the profile cannot be read."""
+        try:
+            core = _botocore_session(self.profile, self._config_file)
+            return core.get_config_variable("region") or DEFAULT_REGION
+        except (BotoCoreError, ValueError):
+            return ""
 
     def _assuming_role(self, source: botocore.session.Session, region: str) -> botocore.session.Session:
         """A guarded session of the same profile (its region, endpoint and settings) whose credentials come from
@@ -354,7 +365,8 @@ class Account:
     def _resolve_identity(self, sts: Any) -> Identity:
         caller = sts.get_caller_identity()
         if self.expected_id and caller["Account"] != self.expected_id:
-            pinned = (f"the organization lists {self.name} as {self.expected_id}" if self.role_arn
+            pinned = (f"{self.pinned_by} pins {self.name} to {self.expected_id}" if self.pinned_by
+                      else f"the organization lists {self.name} as {self.expected_id}" if self.role_arn
                       else f"account_ids pins {self.name} to {self.expected_id}")
             raise SourceError(f"profile {self.profile}{' with role ' + self.role_arn if self.role_arn else ''} signs "
                               f"in to account {caller['Account']}, but {pinned}: not auditing the wrong account")

@@ -19,12 +19,17 @@ from typing import Callable, Iterator
 
 import pytest
 
-from awsaudit import accounts, client_classes, discovery, environment, guard, thresholds
+from awsaudit import account_list, accounts, client_classes, discovery, environment, guard, sharding, thresholds
+from awsaudit.account_list import Member
 from awsaudit.accounts import Account
 from awsaudit.secrecy import quiet_aws_debug_logs
 from awsaudit.twins import Twin, TwinError, load_all
 
 OpenAccount = Callable[..., Account]
+# The name under which the merge registers its plugin (replay.Replay): the run then replays results, auditing nothing.
+REPLAY = "awsaudit-replay"
+# The workerinput key under which the xdist controller hands its workers the accounts it resolved.
+WORKER_ACCOUNTS = "awsaudit_accounts"
 
 
 @dataclass
@@ -37,6 +42,12 @@ class Audit:
     accounts: list[Account] = field(default_factory=list)
     # Accounts the run was asked to cover but does not audit, each as "name (id): why" (a suspended member).
     left_out: list[str] = field(default_factory=list)
+    # The accounts resolved before sharding: how many, and a hash of them that every shard of the audit shares.
+    total_accounts: int = 0
+    fingerprint: str = ""
+    members: list[Member] = field(default_factory=list)  # how this process reaches its accounts (for xdist workers)
+    shard: sharding.Shard | None = None  # --shard
+    run_id: str = ""  # what the shards of one audit share (--run-id)
     cleanup: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @classmethod
@@ -47,7 +58,11 @@ class Audit:
             # Before any thread starts: read-ahead threads walk the environment while pytest writes to it.
             audit.cleanup.enter_context(environment.consistent())
             audit.cleanup.enter_context(client_classes.shared())
-            audit.accounts = _open_accounts(config, audit)
+            replay = config.pluginmanager.get_plugin(REPLAY)
+            if replay is not None:
+                replay.open(audit)
+            else:
+                audit.accounts = _open_accounts(config, audit)
             # After the twins are seeded: from here on, no AWS call of this process may write, nor log a secret.
             audit.cleanup.enter_context(guard.everywhere())
             audit.cleanup.enter_context(quiet_aws_debug_logs())
@@ -59,6 +74,11 @@ class Audit:
 
     def close(self) -> None:
         self.cleanup.close()
+
+    @property
+    def shard_line(self) -> str:
+        """"shard 2 of 4: 3 of 10 accounts", or "" when the run is not a shard."""
+        return self.shard.describe(len(self.accounts), self.total_accounts) if self.shard else ""
 
 
 def _listing(available: list[str]) -> str:
@@ -93,9 +113,14 @@ def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
 
 
 def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
-    given = config.getoption("account")
-    organizations, requested = discovery.split(accounts.split_requested(given))
+    """The accounts this process audits: those handed to an xdist worker by its controller, those of an accounts
+    file, or those `--account` names (an organization listed here); then this shard's part of them."""
+    given = accounts.split_requested(config.getoption("account"))
+    organizations, requested = discovery.split(given)
     regions = tuple(config.getini("regions"))
+    handed = getattr(config, "workerinput", {}).get(WORKER_ACCOUNTS)
+    listing = _accounts_file(config, audit, organizations)
+    shard = _shard(config, audit, organizations, listing)
     if audit.offline:
         try:
             twins = load_all(config.rootpath / "fixtures", audit.started)
@@ -107,45 +132,127 @@ def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     else:
         available = accounts.available_profiles()
     pins = _pins(config, available)
+    what = "twin" if audit.offline else "profile"
     for source in organizations:
         if source not in available:
-            what = "twin" if audit.offline else "profile"
             raise pytest.UsageError(f"--account {discovery.PREFIX}{source}: no such {what}; available: "
                                     f"{_listing(available)}")
-
     if given and not requested and not organizations:
         _select(requested, available, "profiles")  # says no names were given
+
+    if handed is not None:
+        members, left_out = account_list.from_wire(handed)
+    elif listing is not None:
+        members, left_out = _from_file(listing, requested, available, what), list(listing.left_out)
+    else:
+        names = (_select(requested, available, f"{what}s") if requested
+                 else [] if organizations else available if audit.offline else None)
+        members = [Member(name, name) for name in names] if names is not None else [_default(available)]
+        left_out = []
     config_file = None
     if audit.offline:
-        names = _select(requested, available, "twins") if requested else [] if organizations else available
-        # An organization's members are other twins: all are served when an organization, or a member of one (which
-        # sees its organization's trails), is.
-        members = {member for twin in twins.values() if twin.organization for member in twin.organization.members}
-        has_members = organizations or any(twins[name].organization or name in members for name in names)
-        config_file = _serve_twins(list(twins.values()) if has_members else [twins[name] for name in names], audit)
+        served = {member.profile for member in members} | set(organizations)
+        config_file = _serve_twins(_twins_to_serve(twins, served, any(m.role_arn for m in members)
+                                                   or bool(organizations)), audit)
 
-    def open_account(name: str, profile: str | None, expected_id: str | None = None,
-                     role_arn: str | None = None) -> Account:
-        return Account(name, profile, config_file, audit.thresholds, expected_id or pins.get(name), role_arn,
-                       regions)
+    pinned_by = f"--accounts-file {listing.path}" if listing is not None else ""
 
-    if audit.offline:
-        chosen = [open_account(name, name) for name in names]
-    elif requested:
-        chosen = [open_account(name, name) for name in _select(requested, available, "profiles")]
-    elif organizations:
-        chosen = []
-    else:
-        chosen = [_default_account(available, open_account)]
+    def open_account(member: Member) -> Account:
+        return Account(member.name, member.profile, config_file, audit.thresholds,
+                       member.expected_id or pins.get(member.name), member.role_arn, regions, pinned_by)
+
     role = str(config.getini("org_role")).strip() or discovery.DEFAULT_ROLE
     for source in organizations:
-        found, left_out = discovery.members(open_account(source, source), role, open_account)
-        chosen += found
-        audit.left_out += [entry for entry in left_out if entry not in audit.left_out]
-    return _once_each(chosen)
+        found, out = discovery.members(open_account(Member(source, source)), role,
+                                       lambda name, profile, **more: Member(name, profile, **more))
+        members += found
+        left_out += [entry for entry in out if entry not in left_out]
+    members = _once_each(members)
+    audit.left_out = left_out
+    audit.fingerprint = account_list.AccountList(tuple(members), tuple(left_out), offline=audit.offline).fingerprint()
+    audit.total_accounts = len(members)
+    if shard is not None and handed is None:
+        members = sharding.pick(shard, members, key=lambda m: m.expected_id or m.name)
+    audit.members = members
+    return [open_account(member) for member in members]
 
 
-def _once_each(chosen: list[Account]) -> list[Account]:
+def _accounts_file(config: pytest.Config, audit: Audit, organizations: list[str]) -> account_list.AccountList | None:
+    """`--accounts-file`, read and checked; a malformed file is a usage error naming the entry."""
+    path = config.getoption("accounts_file")
+    if not path:
+        return None
+    if organizations:
+        raise pytest.UsageError(f"--account {discovery.PREFIX}{organizations[0]} with --accounts-file: the file "
+                                "already lists the accounts to audit; --account may only pick some of them")
+    try:
+        listing = account_list.read(Path(path).expanduser())
+    except account_list.AccountListError as exc:
+        raise pytest.UsageError(f"--accounts-file {exc}") from None
+    if listing.offline != audit.offline:
+        raise pytest.UsageError(f"--accounts-file {path}: resolved from the "
+                                f"{'offline twins: add --offline' if listing.offline else 'AWS profiles: drop --offline'}")
+    return listing
+
+
+def _from_file(listing: account_list.AccountList, requested: list[str], available: list[str],
+               what: str) -> list[Member]:
+    """The file's accounts, or those `--account` picks from it by name or id (globs allowed); each entry's profile
+    must exist here."""
+    members = [Member(m.name, m.profile, m.expected_id, m.role_arn) for m in listing.accounts]
+    for number, member in enumerate(members, 1):
+        if member.profile not in available:
+            raise pytest.UsageError(f"--accounts-file {listing.path}: account entry {number} ({member.name}): no "
+                                    f"such {what} {member.profile!r}; available: {_listing(available)}")
+    if not requested:
+        return members
+    by_key = {**{m.name: m for m in members}, **{str(m.expected_id): m for m in members}}
+    try:
+        chosen = accounts.select(requested, list(by_key))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--account {exc}: not in --accounts-file {listing.path}; it lists "
+                                f"{_listing([m.name for m in members])}") from None
+    picked: list[Member] = []
+    for key in chosen:
+        if by_key[key] not in picked:
+            picked.append(by_key[key])
+    return picked
+
+
+def _shard(config: pytest.Config, audit: Audit, organizations: list[str],
+           listing: account_list.AccountList | None) -> sharding.Shard | None:
+    """`--shard I/N` and the run id its shards share; usage errors say what is missing."""
+    value = config.getoption("shard")
+    if not value:
+        return None
+    try:
+        shard = sharding.parse(value)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if organizations:
+        raise pytest.UsageError(f"--shard with --account {discovery.PREFIX}{organizations[0]}: each shard would list "
+                                "the organization again; resolve it once (python -m awsaudit.resolve --account "
+                                f"{discovery.PREFIX}{organizations[0]} --write accounts.toml) and give "
+                                "--accounts-file accounts.toml")
+    audit.run_id = sharding.run_id(config.getoption("run_id"))
+    if not audit.run_id:
+        raise pytest.UsageError(f"--shard {value}: give the id every shard of this audit shares (--run-id ID or "
+                                f"{sharding.RUN_ID_VARIABLE}), so the merge can tell its shards from another audit's")
+    audit.shard = shard
+    return shard
+
+
+def _twins_to_serve(twins: dict[str, Twin], profiles: set[str | None], via_roles: bool) -> list[Twin]:
+    """An organization's members are other twins: all are served when an organization, or a member of one (which
+    sees its organization's trails), is, or an account is reached through a role."""
+    members = {member for twin in twins.values() if twin.organization for member in twin.organization.members}
+    named = [twins[name] for name in twins if name in profiles]
+    if via_roles or any(twin.organization or twin.name in members for twin in named):
+        return list(twins.values())
+    return named
+
+
+def _once_each(chosen: list[Member]) -> list[Member]:
     """Each account once, however many names reach it (`mgmt` and `org:mgmt` both reach mgmt's own account); two
     accounts that would share a name (two organizations' "Audit") are told apart by account id."""
     seen: set[tuple[str | None, str | None]] = set()
@@ -162,13 +269,13 @@ def _once_each(chosen: list[Account]) -> list[Account]:
     return unique
 
 
-def _default_account(available: list[str], open_account: OpenAccount) -> Account:
+def _default(available: list[str]) -> Member:
     chosen = os.environ.get("AWS_PROFILE")
     if chosen and chosen not in available:
         raise pytest.UsageError(f"AWS_PROFILE={chosen}: no such profile; available profiles: {_listing(available)}")
     name = chosen or "default"
     # No default profile: botocore's default chain (environment, instance role) supplies the credentials.
-    return open_account(name, name if name in available else None)
+    return Member(name, name if name in available else None)
 
 
 def _serve_twins(twins: list[Twin], audit: Audit) -> Path:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from awsaudit import catalog, fixtures, hooks, parallel, sources, thresholds, waivers
+from awsaudit import account_list, catalog, fixtures, hooks, parallel, sources, thresholds, waivers
 from awsaudit.accounts import Account, account_of
-from awsaudit.audit import AUDIT, Audit
+from awsaudit.audit import AUDIT, REPLAY, WORKER_ACCOUNTS, Audit
 from awsaudit.aws import MODULES
 from awsaudit.discovery import DEFAULT_ROLE
 from awsaudit.evidence import evidence_of
@@ -54,6 +54,15 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                          "profile can list. Default: AWS_PROFILE, else the default profile.")
     group.addoption("--offline", action="store_true",
                     help="audit the offline twins in fixtures/ (moto) instead of AWS; --account picks twins")
+    group.addoption("--accounts-file", metavar="PATH",
+                    help="audit the accounts of this file (TOML or JSON, written by python -m awsaudit.resolve), "
+                         "reached and pinned as it says; --account then picks some of them by name or id")
+    group.addoption("--shard", metavar="I/N",
+                    help="audit the I-th of N slices of the accounts (sorted by account id), 1 <= I <= N; auto/N "
+                         "takes I from JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX (0-based) + 1")
+    group.addoption("--run-id", metavar="ID",
+                    help="the id every shard of one audit shares (default: AWSAUDIT_RUN_ID, else the AWS Batch "
+                         "array job's id); python -m awsaudit.merge refuses shards of different ids")
     for writer in FILE_WRITERS:
         group.addoption(f"--{writer.option}", metavar="PATH", help=writer.help)
     add_options(group)
@@ -104,7 +113,9 @@ def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection,
     plugins.register(ResultBuilder(config), "awsaudit-results")
     if hasattr(config, "workerinput"):
         return
-    log = ResultLog(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
+    # The merge's log knows what its shards knew (replay.MergedLog).
+    log_class = getattr(config.pluginmanager.get_plugin(REPLAY), "log_class", ResultLog)
+    log = log_class(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
     plugins.register(log, "awsaudit-log")
     plugins.register(ConsoleSummary(log, accepted), "awsaudit-console")
     for writer in FILE_WRITERS:  # before the HTML report reserves its file: a bad path stops the run first
@@ -124,6 +135,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     config.stash[SELECTION].apply(config, items)
+    audit = config.stash[AUDIT]
+    if audit.shard is not None and not audit.accounts:
+        # A shard with no account: its controls have no account to run on. Nothing runs; its files say so.
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: each worker audits the accounts the controller resolved (and sharded), never listing them again."""
+    audit = node.config.stash.get(AUDIT, None)
+    if audit is not None:
+        node.workerinput[WORKER_ACCOUNTS] = account_list.to_wire(audit.members, audit.left_out)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

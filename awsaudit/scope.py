@@ -73,6 +73,7 @@ class Scope:
     results: int
     left_out: tuple[str, ...]  # "name (id): why"
     regions: tuple[str, ...] = ()  # the `regions` setting's globs; () for every enabled region
+    shard: str = ""  # "shard 2 of 4: 3 of 10 accounts"; "" for a run that is not a shard
 
     @property
     def coverage(self) -> str:
@@ -91,6 +92,7 @@ class Scope:
     def lines(self) -> list[tuple[str, str]]:
         """(heading, text) for each fact, in the order every output states them."""
         return [("Command", self.command), ("Selection", self.selection), ("Coverage", self.coverage),
+                *([("Shard", self.shard)] if self.shard else []),
                 ("Accounts left out", "; ".join(self.left_out) or "none"),
                 ("Regions", f"only those matching {' '.join(self.regions)}" if self.regions
                  else "every enabled region")]

@@ -12,6 +12,10 @@ import json
 from pathlib import Path
 from typing import IO, Any, Iterable
 
+import pytest
+
+from awsaudit import shard_results
+from awsaudit.audit import AUDIT
 from awsaudit.outputs.report_files import reserve
 from awsaudit.results import Result, ResultLog
 
@@ -42,10 +46,23 @@ class LineFile:
 
 
 class JsonLines(LineFile):
-    """Registered on the process that writes the outputs, when --results is given."""
+    """Registered on the process that writes the outputs, when --results is given. A shard's file (--shard) opens
+    with a record saying which audit and shard it is, and ends with one saying how the shard ended
+    (shard_results.py), so a merge can tell a finished shard from a killed one."""
 
     def __init__(self, path: Path, log: ResultLog) -> None:
         super().__init__(path)
+        self.log = log
+        self.shard = log.config.stash[AUDIT].shard is not None
+
+    def _opening(self) -> list[dict[str, Any]]:
+        return [shard_results.start(self.log)] if self.shard and self.file is None else []
 
     def pytest_awsaudit_result(self, result: Result) -> None:
-        self.write([result.to_json()])
+        self.write([*self._opening(), result.to_json()])
+
+    def pytest_awsaudit_finish(self, log: ResultLog, exitstatus: int) -> None:
+        """A shard's end record, written even when it audited no account (so the merge knows it ran); a run that
+        audited nothing (a usage error, no control selected) leaves no file."""
+        if self.shard and exitstatus not in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+            self.write([*self._opening(), shard_results.end(log, exitstatus)])
