@@ -243,13 +243,20 @@ def _shard(config: pytest.Config, audit: Audit, organizations: list[str],
 
 
 def _twins_to_serve(twins: dict[str, Twin], profiles: set[str | None], via_roles: bool) -> list[Twin]:
-    """An organization's members are other twins: all are served when an organization, or a member of one (which
-    sees its organization's trails), is, or an account is reached through a role."""
-    members = {member for twin in twins.values() if twin.organization for member in twin.organization.members}
-    named = [twins[name] for name in twins if name in profiles]
-    if via_roles or any(twin.organization or twin.name in members for twin in named):
+    """The twins named, and the organizations they take part in: a managing twin's members are other twins, and a
+    member sees its organization's trails, so each organization is served whole. Every twin is served when an
+    account is reached through a role (an organization's listing names them)."""
+    if via_roles:
         return list(twins.values())
-    return named
+    served = {name for name in twins if name in profiles}
+    while True:
+        organizations = [twin for twin in twins.values() if twin.organization and (
+            twin.name in served or served & set(twin.organization.members))]
+        grown = served | {twin.name for twin in organizations} | {
+            member for twin in organizations for member in twin.organization.members if member in twins}
+        if grown == served:
+            return [twin for name, twin in twins.items() if name in served]
+        served = grown
 
 
 def _once_each(chosen: list[Member]) -> list[Member]:
