@@ -115,8 +115,8 @@ def _pins(config: pytest.Config, available: list[str]) -> dict[str, str]:
 def _open_accounts(config: pytest.Config, audit: Audit) -> list[Account]:
     """The accounts this process audits: those handed to an xdist worker by its controller, those of an accounts
     file, or those `--account` names (an organization listed here); then this shard's part of them."""
-    given = accounts.split_requested(config.getoption("account"))
-    organizations, requested = discovery.split(given)
+    given = config.getoption("account")
+    organizations, requested = discovery.split(accounts.split_requested(given))
     regions = tuple(config.getini("regions"))
     handed = getattr(config, "workerinput", {}).get(WORKER_ACCOUNTS)
     listing = _accounts_file(config, audit, organizations)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from awsaudit import catalog
 from awsaudit.outputs.report_files import reserve
 from awsaudit.scope import Scope, command_line
 from conftest import REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
@@ -157,8 +158,14 @@ def test_the_summary_page_rolls_results_up_per_control(offline_audit: AuditRun) 
 
 # -- every report says what it covers ----------------------------------------------------------------------------------
 
+CONTROLS = catalog.read(REPO / "checks").controls
+CRITICAL = [control for control in CONTROLS if control.severity == "critical"]
+TWINS = sorted((REPO / "fixtures").glob("*.toml"))
+
+
 def test_a_full_audit_says_it_ran_every_control(offline_audit: AuditRun) -> None:
-    ran = "22 of 22 controls ran on 9 accounts (198 results)"
+    total = len(CONTROLS)
+    ran = f"{total} of {total} controls ran on {len(TWINS)} accounts ({total * len(TWINS)} results)"
     assert f"coverage: {ran}" in offline_audit.output and "PARTIAL" not in offline_audit.output
     for page in (offline_audit.report, offline_audit.report.with_name("report-summary.html")):
         text = page.read_text(encoding="utf-8")
@@ -168,8 +175,10 @@ def test_a_full_audit_says_it_ran_every_control(offline_audit: AuditRun) -> None
 
 def test_a_selection_says_it_is_partial_in_every_report_under_xdist_too(tmp_path: Path) -> None:
     run = run_audit(tmp_path, "--offline", "--account", "compliant,noncompliant", "-m", "critical", "-n", "2")
-    ran = "4 of 22 controls ran on 2 accounts (8 results)"
-    partial = "PARTIAL: the selection (-m critical) kept 4 of the 22 controls; this report does not cover the other 18"
+    kept, total = len(CRITICAL), len(CONTROLS)
+    ran = f"{kept} of {total} controls ran on 2 accounts ({2 * kept} results)"
+    partial = (f"PARTIAL: the selection (-m critical) kept {kept} of the {total} controls; this report does not cover "
+               f"the other {total - kept}")
     command = f"pytest -p no:cacheprovider --html={run.report} --junitxml={run.junit} --offline --account " \
               "compliant,noncompliant -m critical -n 2"
     assert run.returncode == 1, run.output

@@ -61,7 +61,7 @@ def test_control_ids_match_exactly_in_any_case_each_once() -> None:
 
 @pytest.mark.parametrize(("given", "message"), [
     (["IAM-99"], "--control IAM-99: no control has this id; did you mean IAM-9?"),
-    (["IAM-1,nope"], "--control NOPE: no control has this id; known: IAM-1, IAM-2"),
+    (["IAM-1,nope"], "--control NOPE: no control has this id; known: CLOUDTRAIL-1, CLOUDTRAIL-2"),
     ([","], "--control was given no id; give control ids such as IAM-1"),
 ])
 def test_an_unknown_control_id_is_a_usage_error(given: list[str], message: str) -> None:
