@@ -21,19 +21,19 @@ from awsaudit.errors import ReadOnlyViolation
 
 READ_PREFIXES = ("Get", "List", "Describe")
 
+# How botocore turns role_arn, web identity and IAM Identity Center profiles into credentials: allowed to botocore's
+# own clients, refused to the clients the engine hands controls.
+CREDENTIAL_CALLS = frozenset(
+    {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sso-oidc:CreateToken"})
+
 # Calls that do not start with a read verb, yet change nothing an audit cares about.
-ALLOWED = frozenset(
+ALLOWED = CREDENTIAL_CALLS | frozenset(
     {
         # Builds the credential report AWS keeps for four hours; it changes no identity or permission.
         "iam:GenerateCredentialReport",
         # Evaluates a filter pattern against the log event messages sent with it and answers which match: it reads
         # no log group and writes nothing (the CIS Monitoring controls ask AWS how it reads a metric filter).
         "logs:TestMetricFilter",
-        # How botocore turns role_arn, web identity and IAM Identity Center profiles into credentials.
-        "sts:AssumeRole",
-        "sts:AssumeRoleWithWebIdentity",
-        "sts:AssumeRoleWithSAML",
-        "sso-oidc:CreateToken",
     }
 )
 
@@ -104,7 +104,7 @@ def _refuse_credentials(model: Any, **_: Any) -> None:
 
 def refuse_credential_calls(client: Any) -> None:
     """On a client the engine hands out, refuse the credential calls the guard allows botocore's own clients."""
-    for action in ALLOWED - {"iam:GenerateCredentialReport", "logs:TestMetricFilter"}:
+    for action in CREDENTIAL_CALLS:
         service, operation = action.split(":")
         client.meta.events.register(f"{_EVENT}.{service}.{operation}", _refuse_credentials)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import json
 import os
@@ -117,5 +118,17 @@ def twin_text(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def offline_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
-    """The README's main job, `pytest --offline`, run once for every test that reads its results."""
-    return run_audit(tmp_path_factory.mktemp("offline"), "--offline")
+    """The README's main job, `pytest --offline`, run once for every test that reads its results: once for the
+    whole session, the first xdist worker to need it runs it and the others read what it wrote."""
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's folder is in the session's; without it, the session's folder is the base itself.
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "offline-audit"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "run.json"
+        if not done.exists():
+            run = run_audit(shared, "--offline")
+            done.write_text(json.dumps({"returncode": run.returncode, "output": run.output}), encoding="utf-8")
+        kept = json.loads(done.read_text(encoding="utf-8"))
+    return AuditRun(kept["returncode"], kept["output"], shared / "report.html", shared / "junit.xml")

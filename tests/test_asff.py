@@ -31,9 +31,10 @@ def import_shape() -> object:
 
 @pytest.fixture(scope="module")
 def asff_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, Path, list[dict], list[dict]]:
-    """One offline audit of every twin with --asff and --results: the ASFF records and the results they come from."""
+    """One offline audit of the two main twins (every control passes on one and fails on the other, over global and
+    regional resources) with --asff and --results: the ASFF records and the results they come from."""
     where = tmp_path_factory.mktemp("asff")
-    run = run_audit(where, "--offline", f"--asff={where / 'findings.asff.jsonl'}",
+    run = run_audit(where, "--offline", "--account", "compliant,noncompliant", f"--asff={where / 'findings.asff.jsonl'}",
                     f"--results={where / 'results.jsonl'}")
     lines = (where / "findings.asff.jsonl").read_text(encoding="utf-8").splitlines()
     results = (where / "results.jsonl").read_text(encoding="utf-8").splitlines()

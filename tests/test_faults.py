@@ -392,7 +392,7 @@ def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_a_run_stopped_early_is_marked_incomplete_with_xdist_too(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "-x", "-n", "2")
+    run = run_audit(tmp_path, "--offline", "--account", "noncompliant", "-x", "-n", "2")
     assert "INCOMPLETE: " in run.output
     assert "INCOMPLETE: " in run.report.read_text(encoding="utf-8")
 
