@@ -40,11 +40,11 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, list[dict], list[dict], Path]:
-    """Every twin audited once, with a waiver, writing both --results and --ocsf."""
+    """The two main twins (one in an organization) audited once, with a waiver, writing both --results and --ocsf."""
     tmp = tmp_path_factory.mktemp("ocsf")
     (tmp / "waivers.toml").write_text(WAIVER, encoding="utf-8")
     path, results = tmp / "findings.ocsf.jsonl", tmp / "results.jsonl"
-    run = run_audit(tmp, "--offline", "--account", "all", f"--ocsf={path}", f"--results={results}",
+    run = run_audit(tmp, "--offline", "--account", "compliant,noncompliant", f"--ocsf={path}", f"--results={results}",
                     "-o", f"waivers={tmp / 'waivers.toml'}", "-n", "2")
     assert run.returncode == 1, run.output
     return run, lines(path), lines(results), path
@@ -86,7 +86,7 @@ def test_one_record_per_resource_judged_or_per_result_without_any(audit: tuple[A
     expected = Counter({(r["control"], r["account"]): max(1, len(r["findings"])) for r in results})
     got = Counter((r["finding_info"]["analytic"]["uid"], r["cloud"]["account"]["name"]) for r in written)
     assert got == expected
-    assert len(written) == sum(expected.values()) > len(results) > 150
+    assert len(written) == sum(expected.values()) > len(results) > 100
     assert len({record["finding_info"]["uid"] for record in written}) == len(written)
 
 
