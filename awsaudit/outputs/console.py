@@ -94,3 +94,7 @@ class ConsoleSummary:
             report = results.config.getoption("htmlpath", None) or ""
             for line in framework_view.summary_lines(results.framework, results.framework_rows(), report):
                 terminalreporter.write_line(line)
+        html = results.config.pluginmanager.get_plugin("awsaudit-html")
+        door = html.front_door() if html is not None else ""
+        if door:  # last, above pytest's counts: a run of many accounts prints a line per account above it
+            terminalreporter.write_line(door, bold=True)
