@@ -318,7 +318,9 @@ def how(extra: list[str], shards: int, at_once: int) -> str:
 
 
 def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, extra: list[str],
-            checks: list[Path], selection: list[str] = (), shards: int = 0, at_once: int = 2) -> Row:
+            checks: list[Path], selection: list[str] = (), variants: tuple[int, ...] = (0,),
+            at_once: int = 2) -> Iterator[Row]:
+    """The rows of one size, seeded once: one row per variant (0: one run; N: N shards and their merge)."""
     now = datetime.now(timezone.utc)
     seeded = twins(accounts, per_account, now)
     seeding = time.perf_counter()
@@ -338,22 +340,24 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
             audit(workdir, env, names, "--control", "ROOT-1,ROOT-2,ROOT-3,ROOT-4,ROOT-5,ROOT-6", *extra,
                   project=project)
             root_requests = sum(counter.actions.values())
-        counter.clear()
-        if shards:
-            wall, peak, report, merge = sharded(workdir, env, names, shards, at_once, *selection, *extra,
-                                                project=project)
-            sys.stderr.write(f"{accounts}x{per_account}: the merge took {merge:.1f} s of {wall:.1f} s\n")
-        else:
-            wall, peak, report = audit(workdir, env, names, *selection, *extra, project=project)
-        requests, busy = sum(counter.actions.values()) / accounts, counter.busy
-        if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
-            sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
-        size = report.stat().st_size / 1e6 if report.exists() else 0.0
-        opened = open_time(report) if report.exists() else None
-        summary = report.with_name(f"{report.stem}-summary.html")
-        summary_opened = open_time(summary) if summary.exists() else None
-    return Row(how(extra, shards, at_once), accounts, per_account, wall, peak, requests, root_requests, size, opened,
-               summary_opened, busy)
+        for shards in variants:
+            counter.clear()
+            if shards:
+                wall, peak, report, merge = sharded(workdir, env, names, shards, at_once, *selection, *extra,
+                                                    project=project)
+                sys.stderr.write(f"{accounts}x{per_account}: the merge took {merge:.1f} s of {wall:.1f} s\n")
+            else:
+                wall, peak, report = audit(workdir, env, names, *selection, *extra, project=project)
+            requests, busy = sum(counter.actions.values()) / accounts, counter.busy
+            if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
+                sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
+            size = report.stat().st_size / 1e6 if report.exists() else 0.0
+            summary = report.with_name(f"{report.stem}-summary.html")
+            summary_opened = open_time(summary) if summary.exists() else None
+            opened = open_time(report) if report.exists() else None
+            yield Row(how(extra, shards, at_once), accounts, per_account, wall, peak, requests, root_requests, size,
+                      opened, summary_opened, busy)
+            root_requests = None
 
 
 def table(rows: list[Row]) -> str:
@@ -409,14 +413,18 @@ def main() -> int:
     failed = None
     try:
         host, port = server.get_host_and_port()
+        sizes: dict[tuple[int, int], list[int]] = {}  # rows of one size share one seeding
         for accounts, per_account, shards in rows:
+            sizes.setdefault((accounts, per_account), []).append(shards)
+        for (accounts, per_account), variants in sizes.items():
             try:
-                results.append(measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args,
-                                       args.check, selection, shards, args.at_once))
+                for row in measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args,
+                                   args.check, selection, tuple(variants), args.at_once):
+                    results.append(row)
+                    print(table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
             except NoRow as exc:
                 failed = f"bench/run.py: no row for {accounts}x{per_account}: {exc}"
                 break
-            print(table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
             _reset(f"http://{host}:{port}")
     finally:
         server.stop()
