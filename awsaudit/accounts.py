@@ -52,6 +52,7 @@ _PROVIDER_CALLS = {"AssumeRole": "sts", "AssumeRoleWithWebIdentity": "sts", "Ass
 
 # The (service, source) under which each account's identity is fetched.
 IDENTITY = ("sts", "account identity")
+IDENTITY_KEY = (*IDENTITY, None)  # its key in an account's fetch-once cache
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,10 @@ class Account:
         self._fetched: dict[tuple[str, str, str | None], tuple[bool, Any]] = {}
         self._retried = threading.local()  # retries seen by the calls of this thread; the sources it is reading
         self._retries: dict[tuple[str, str, str | None], int] = {}
-        self.released = False  # its controls have run: read-ahead leaves it alone (prefetch.py)
+        self._region: str | None = None  # its session's region, kept when the session is let go
+        # Its controls have run: its data and clients are let go, and read-ahead leaves it alone (prefetch.py). A
+        # control of it that runs again (an out-of-order run) sets it back and reads what it needs again.
+        self.released = False
 
     def __repr__(self) -> str:
         return f"Account({self.name!r})"
@@ -198,7 +202,14 @@ class Account:
                     core = self._assuming_role(core, region)
                 core.register("after-call", self._count_retries, unique_id="awsaudit-retry-count")
                 self._session = boto3.Session(botocore_session=core, region_name=region)
+                self._region = region
             return self._session
+
+    @property
+    def home_region(self) -> str:
+        """The region of the account's session (where a global resource and the account itself are placed), known
+        after its release too; read from the config alone when no session was made ("" when it cannot be read)."""
+        return self._region or self.profile_region
 
     @property
     def profile_region(self) -> str:
@@ -227,7 +238,6 @@ class Account:
         """A client for the account, in the profile's region by default, kept until the account is released; credential
         calls (sts:AssumeRole...) are botocore's alone, never a control's."""
         with self._lock:
-            self.released = False
             if (service, region) not in self._clients:
                 client = self.session.client(service, config=self._config, region_name=region)
                 guard.refuse_credential_calls(client)
@@ -235,11 +245,24 @@ class Account:
             return self._clients[service, region]
 
     def release(self) -> None:
-        """Drop the account's session and clients once its controls have run; what was read stays."""
+        """Let go of everything the account read, its clients and its session once its controls have run, so an
+        audit of a thousand accounts holds one account's data at a time (and those read ahead), not all of them.
+
+        Its identity stays (a few strings: the outputs name the account by it). A read still under way in a
+        read-ahead thread may store its value after this: read-ahead releases the account again when it ends."""
         with self._lock:
+            identity = self._fetched.get(IDENTITY_KEY)
             self._clients.clear()
             self._session = None
+            self._fetched = {IDENTITY_KEY: identity} if identity is not None else {}
+            self._source_locks = {}
+            self._retries = {}
             self.released = True
+
+    @property
+    def holds(self) -> int:
+        """How many reads (sources per region, and the identity) the account holds now."""
+        return len(self._fetched)
 
     def fetch(self, service: str, source: str, loader: Callable[[Any], T], region: str | None = None) -> T:
         """`loader(client)` once per run for each (service, source, region); later calls get its value or the same
@@ -259,27 +282,29 @@ class Account:
         with self._lock:
             source_lock = self._source_locks.setdefault(key, threading.Lock())
         with source_lock:
-            if key not in self._fetched:
+            known = self._fetched.get(key)
+            if known is None:
                 client, retried_before = None, self._thread_retries()
                 reading.add(key)
                 try:
                     client = self.client(service, region)
-                    self._fetched[key] = (True, loader(client))
+                    known = (True, loader(client))
                 except AuditError as exc:  # a source it builds on failed: said once, without the account again
-                    self._fetched[key] = (False, str(exc).removeprefix(f"{self.name}: "))
+                    known = (False, str(exc).removeprefix(f"{self.name}: "))
                 except (ClientError, BotoCoreError) as exc:
                     # IAM actions use the service's signing name (elbv2 -> elasticloadbalancing).
                     prefix = client.meta.service_model.signing_name if client is not None else service
                     hint = (f" (role {self.role_arn}: it must exist in the account and trust the profile's identity)"
                             if self.role_arn and getattr(exc, "operation_name", "") == "AssumeRole" else "")
-                    self._fetched[key] = (False, f"{describe_aws_error(exc, prefix)}{hint}")
+                    known = (False, f"{describe_aws_error(exc, prefix)}{hint}")
                 except Exception as exc:  # a loader's bug: every control that needs it says so, in one line
-                    self._fetched[key] = (False, f"could not be read ({type(exc).__name__}: {exc})")
+                    known = (False, f"could not be read ({type(exc).__name__}: {exc})")
                 finally:
                     reading.discard(key)
                 with self._lock:  # read by the main thread while read-ahead threads add to it
+                    self._fetched[key] = known
                     self._retries[key] = self._thread_retries() - retried_before
-            return self._fetched[key]
+            return known
 
     def _reading(self) -> set[tuple[str, str, str | None]]:
         """The sources this thread is reading now: a loader that reads the sources it builds on adds to them."""

@@ -19,6 +19,23 @@ def evidence_of(item: pytest.Item) -> dict[str, Any]:
     return item.stash[EVIDENCE]
 
 
+def forget(item: pytest.Item) -> None:
+    """Drop what a control recorded once its reports are made: the evidence, and every resource it judged (findings.py
+    keeps them in the item's stash too). The result records keep their own copies."""
+    for key in _RECORDED:
+        if key in item.stash:
+            del item.stash[key]
+
+
+_RECORDED: set[pytest.StashKey[Any]] = {EVIDENCE}
+
+
+def recorded(key: pytest.StashKey[Any]) -> pytest.StashKey[Any]:
+    """Mark a stash key as something a control records for its reports, which `forget` drops after them."""
+    _RECORDED.add(key)
+    return key
+
+
 # A mapping longer than this (a credential report row) is laid out in columns, so it fits one screen.
 _GRID_AFTER = 8
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping, Union
 
 import pytest
 
-from awsaudit.evidence import evidence_of
+from awsaudit.evidence import evidence_of, recorded
 
 
 # The type of a region of the account, judged as a resource (a setting that holds per region).
@@ -47,8 +47,8 @@ class Finding:
 # What a control may pass as a resource: a name alone, or a Resource.
 Judged = Union[str, Resource]
 
-FINDINGS = pytest.StashKey[list[Finding]]()
-OFFENDERS = pytest.StashKey[dict[str, str]]()
+FINDINGS = recorded(pytest.StashKey[list[Finding]]())
+OFFENDERS = recorded(pytest.StashKey[dict[str, str]]())
 
 
 def _resource(judged: Judged, regions: bool = False) -> Resource:

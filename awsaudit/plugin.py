@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -20,14 +20,15 @@ from awsaudit.accounts import Account, account_of
 from awsaudit.audit import AUDIT, REPLAY, WORKER_ACCOUNTS, Audit
 from awsaudit.aws import MODULES
 from awsaudit.discovery import DEFAULT_ROLE
-from awsaudit.evidence import evidence_of
+from awsaudit.evidence import evidence_of, forget
 from awsaudit.frameworks import marker_lines
 from awsaudit.outputs.console import ConsoleSummary
 from awsaudit.outputs.html_report import HtmlReport
 from awsaudit.outputs import FILE_WRITERS
 from awsaudit.outputs.report_files import writable
+from awsaudit import prefetch
 from awsaudit.prefetch import Prefetch
-from awsaudit.results import ResultBuilder, ResultLog
+from awsaudit.results import ResultBuilder, ResultLog, Slimming
 from awsaudit.selection import Selection, add_options
 from awsaudit.verdicts import Reasons
 
@@ -73,6 +74,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                   f"(default {DEFAULT_ROLE}; use a read-only audit role)", default=DEFAULT_ROLE)
     parser.addini("regions", "awsaudit: read regional sources only in the enabled regions matching these globs "
                   "('us-*', 'eu-west-1'); empty for every enabled region", type="args", default=[])
+    parser.addini("read_ahead_accounts", "awsaudit: how many accounts after the one being audited have their data "
+                  f"read ahead (default {prefetch.AHEAD}); each account's data is let go after its last control",
+                  default=str(prefetch.AHEAD))
     parser.addini("account_ids", "awsaudit: `profile = 123456789012` lines; a profile that signs in to another "
                   "account is not audited", type="linelist", default=[])
 
@@ -97,9 +101,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.control = list(selection.controls)  # as the controls spell them, for the report's scope
     accepted = waivers.from_config(config, known)
     audit = config.stash[AUDIT] = Audit.open(config)
-    prefetch = config.stash[PREFETCH] = Prefetch()
-    audit.cleanup.callback(prefetch.close)  # before the offline emulation ends: the stack unwinds in reverse
+    reading = config.stash[PREFETCH] = Prefetch(_read_ahead(config))
+    audit.cleanup.callback(reading.close)  # before the offline emulation ends: the stack unwinds in reverse
     _register_outputs(config, audit, selection, known, accepted)
+
+
+def _read_ahead(config: pytest.Config) -> int:
+    """The ini setting read_ahead_accounts; an xdist worker reads only the account it is given (the controller
+    decides which accounts each worker gets, so the next ones in test order may be another worker's)."""
+    if hasattr(config, "workerinput"):
+        return 0
+    value = str(config.getini("read_ahead_accounts")).strip()
+    if not value.isdigit():
+        raise pytest.UsageError(f"read_ahead_accounts = {value!r}: give a whole number of accounts, 0 or more "
+                                f"(default {prefetch.AHEAD})")
+    return int(value)
 
 
 def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection, known: catalog.Catalog,
@@ -111,6 +127,7 @@ def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection,
     if accepted:
         plugins.register(waivers.Waiving(accepted, audit.started.date()), "awsaudit-waivers")
     plugins.register(ResultBuilder(config), "awsaudit-results")
+    plugins.register(Slimming(), "awsaudit-slimming")
     if hasattr(config, "workerinput"):
         return
     # The merge's log knows what its shards knew (replay.MergedLog).
@@ -151,14 +168,13 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Read ahead for every account the run covers; an xdist worker reads an account when it is given one."""
+    """Read ahead for the first accounts of the run; an xdist worker reads an account when it is given one."""
     if PREFETCH not in session.config.stash or session.config.option.collectonly:
         return
-    prefetch = session.config.stash[PREFETCH]
-    accounts = prefetch.plan(session.items)
-    if not hasattr(session.config, "workerinput"):
-        for audited in accounts:
-            prefetch.start(audited)
+    reading = session.config.stash[PREFETCH]
+    accounts = reading.plan(session.items)
+    if accounts and not hasattr(session.config, "workerinput"):
+        reading.advance(accounts[0])
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -166,11 +182,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any | None:
     return parallel.make_scheduler(config, log)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item) -> None:
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Before a control: its account, and the next ones, are read ahead. After it (its reports are out): what it
+    recorded for them is let go, so a long run holds no control's evidence beyond the results' own."""
     audited = account_of(item)
-    if audited is not None and PREFETCH in item.config.stash:
-        item.config.stash[PREFETCH].start(audited)
+    if audited is not None:
+        audited.released = False  # (a control of a released account, run out of order: it reads again)
+        if PREFETCH in item.config.stash:
+            item.config.stash[PREFETCH].advance(audited)
+    yield
+    forget(item)
 
 
 @pytest.hookimpl(trylast=True)

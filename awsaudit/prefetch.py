@@ -1,11 +1,15 @@
-"""Reading ahead: each account's data sources are requested as soon as the run knows it needs them, concurrently,
-so slow AWS work (a credential report being generated, a dozen regions answering) overlaps instead of queueing.
-The pool is bounded: past WORKERS reads at once (a credential report being polled holds its worker), the rest
-wait their turn.
+"""Reading ahead: each account's data sources are requested before its controls ask for them, concurrently, so slow
+AWS work (a credential report being generated, a dozen regions answering) overlaps instead of queueing, and the reads
+of the next accounts overlap the controls of the current one. The pool is bounded: past WORKERS reads at once (a
+credential report being polled holds its worker), the rest wait their turn.
 
 The work is flat: one task per (account, source, region) in one bounded pool, never a pool inside a pool. Every read
 goes through the account's fetch-once cache, so a source is still read once per run and a failed read is still the
 ERROR of each control that needs it; reading ahead changes when data arrives, never what a control concludes.
+
+The window is bounded too: when the controls of an account begin, the accounts up to `ahead` places after it in test
+order are read (the ini setting `read_ahead_accounts`), never all of them at once. An audit of a thousand accounts
+then holds the data of at most `ahead` + 1 accounts: each is let go (Account.release) after its last control.
 """
 
 from __future__ import annotations
@@ -23,12 +27,19 @@ from awsaudit.sources import Source, needed
 WORKERS = 16
 # Read first: the credential report takes AWS longest to generate.
 FIRST = ("credential_report",)
+# How many accounts after the current one are read ahead by default (the ini setting read_ahead_accounts).
+AHEAD = 8
 
 
 class Prefetch:
-    def __init__(self) -> None:
+    def __init__(self, ahead: int = AHEAD) -> None:
+        if ahead < 0:
+            raise ValueError(f"read_ahead_accounts must be 0 or more, not {ahead}")
+        self.ahead = ahead
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="awsaudit-prefetch")
         self._needs: dict[Account, list[Source]] = {}
+        self._order: dict[Account, int] = {}  # each account's place in test order
+        self._accounts: list[Account] = []
         self._started: set[Account] = set()
         self._lock = threading.Lock()
 
@@ -41,7 +52,23 @@ class Prefetch:
                 names.setdefault(account, set()).update(item.fixturenames)
         for account, wanted in names.items():
             self._needs[account] = sorted(needed(wanted), key=lambda source: source.name not in FIRST)
-        return list(self._needs)
+        self._accounts = list(self._needs)
+        self._order = {account: place for place, account in enumerate(self._accounts)}
+        return list(self._accounts)
+
+    def advance(self, account: Account) -> None:
+        """The controls of `account` are about to run: read it (if not yet) and the `ahead` accounts after it."""
+        place = self._order.get(account)
+        if place is None:
+            return
+        for following in self._accounts[place:place + 1 + self.ahead]:
+            self.start(following)
+
+    def ahead_of(self, account: Account) -> list[Account]:
+        """The accounts after `account` in test order whose reads have been requested."""
+        place = self._order.get(account, -1)
+        with self._lock:
+            return [each for each in self._accounts[place + 1:] if each in self._started]
 
     def start(self, account: Account) -> None:
         """Request the account's identity and sources in the background, once."""
@@ -53,6 +80,8 @@ class Prefetch:
 
     def _read(self, account: Account) -> None:
         """The identity first: an account that cannot be signed in to is not asked for anything else."""
+        if account.released:
+            return
         try:
             account.identity
         except Exception:  # remembered by the account: every control of it reports the cause
@@ -65,6 +94,8 @@ class Prefetch:
 
     def _regions(self, account: Account, source: Source) -> None:
         """A regional source: one task per region it is read in."""
+        if account.released:
+            return
         try:
             regions = account.regions(source.service)
         except Exception:  # the control that needs the source reports why no region could be read
@@ -80,6 +111,8 @@ class Prefetch:
             account.read_in(source, region)
         except Exception:  # remembered by the account for every control that needs it
             pass
+        if account.released:  # let go while this read was under way: what it stored goes too
+            account.release()
 
     def close(self) -> None:
         """Drop reads not begun and wait for those under way: none may outlive the run (or its offline emulation)."""

@@ -157,6 +157,32 @@ def _merged(first: Result, then: Result, phase: str) -> Result:
                    despite_waiver=False)
 
 
+def slim(result: Result) -> Result:
+    """The result without its evidence and resources: what is kept of it once every writer has been told."""
+    return replace(result, evidence={}, findings=()) if result.evidence or result.findings else result
+
+
+class Slimming:
+    """Once a test's last report has been told to every plugin (the writers, pytest-html's row, JUnit XML, an xdist
+    worker's channel), its reports keep only what the run's end reads: pytest keeps every report to the end (its
+    counts, pytest-html's) and a thousand accounts' evidence would stay in memory with them."""
+
+    def __init__(self) -> None:
+        self._phases: dict[str, list[pytest.TestReport]] = {}
+
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Iterator[None]:
+        yield
+        if getattr(report, "awsaudit", None) is None:
+            return
+        phases = self._phases.setdefault(report.nodeid, [])
+        phases.append(report)
+        if report.when == "teardown":
+            for each in self._phases.pop(report.nodeid):
+                each.awsaudit = {**each.awsaudit, "evidence": {}, "findings": []}  # type: ignore[attr-defined]
+                each.extras = []  # type: ignore[attr-defined]
+
+
 def result_of(report: pytest.TestReport) -> Result | None:
     """The record a control's deciding report carries, on the controller as where it ran."""
     data = getattr(report, "awsaudit", None)
@@ -206,6 +232,7 @@ class ResultLog:
         self.results: dict[str, Result] = {}  # by test id
         self._pending: dict[str, Result] = {}  # by test id, until its teardown has reported
         self._regions: dict[str, str | None] = {}  # by account name: its profile's region
+        self._by_name: dict[str, Account] = {}
         self.identities: dict[str, dict[str, str]] = {}
         self.session: pytest.Session | None = None
         self.collected_by_workers = 0
@@ -250,8 +277,11 @@ class ResultLog:
             earlier = self._pending.get(report.nodeid)
             self._pending[report.nodeid] = result if earlier is None else _merged(earlier, result, report.when)
         if report.when == "teardown" and report.nodeid in self._pending:
-            self.results[report.nodeid] = self._pending.pop(report.nodeid)
-            self.config.hook.pytest_awsaudit_result(result=self.results[report.nodeid])
+            told = self._pending.pop(report.nodeid)
+            self.config.hook.pytest_awsaudit_result(result=told)
+            # The writers have it all (they write it as it arrives); the log keeps what the run's end reads: the
+            # verdicts, reasons and waivers, not the evidence nor every resource judged.
+            self.results[report.nodeid] = slim(told)
 
     # -- the whole run: what it covers, per-account tallies -------------------------------------------------------
 
@@ -259,9 +289,11 @@ class ResultLog:
         """The region of the account's profile, where a global resource and the account itself are placed (its
         session is made, never called); None when the profile cannot be read."""
         if account not in self._regions:
-            found = next((each for each in self.config.stash[AUDIT].accounts if each.name == account), None)
+            if not self._by_name:
+                self._by_name = {each.name: each for each in self.config.stash[AUDIT].accounts}
+            found = self._by_name.get(account)
             try:
-                self._regions[account] = found.session.region_name if found is not None else None
+                self._regions[account] = (found.home_region or None) if found is not None else None
             except (BotoCoreError, ValueError):  # its profile no longer reads
                 self._regions[account] = None
         return self._regions[account]

@@ -3,6 +3,8 @@
     .venv/bin/python bench/run.py                     # every row: 1, 10, 100 accounts of 50 users; 1 of 10,000
     .venv/bin/python bench/run.py --rows 1x50,10x50   # chosen rows (accounts x users per account)
     .venv/bin/python bench/run.py --rows 10x50 --check checks/new_control.py   # what one more control costs
+    .venv/bin/python bench/run.py --iam --rows 1000x50          # the IAM catalog (ROOT-*, IAM-*) only
+    .venv/bin/python bench/run.py --iam --rows 1000x50/4        # in 4 shards (2 at a time), then merged
 
 For each row it starts a moto server on 127.0.0.1, seeds the accounts (users with passwords, MFA, access keys,
 groups, policies; a root user state), writes an AWS config with one role_arn profile per account, runs
@@ -59,9 +61,14 @@ DEFAULT_ROWS = ((1, 50), (10, 50), (100, 50), (1, 10_000))
 # The audit runs in its own process; this prints its peak resident memory (kB) as its last line.
 # With AWSAUDIT_BENCH_PROFILE=<file>, the audit runs under cProfile and writes its stats there. The peak memory is
 # the largest of the audit's process and its xdist workers.
+# The merge of a sharded row, with its peak memory printed the same way.
+MERGE_LAUNCHER = ("import resource, runpy, sys\ntry:\n    runpy.run_module('awsaudit.merge', run_name='__main__')\n"
+                  "finally:\n    print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
 LAUNCHER = ("import cProfile, os, resource, sys, pytest; out = os.environ.get('AWSAUDIT_BENCH_PROFILE'); "
             "profile = cProfile.Profile() if out else None; profile and profile.enable(); "
             "code = pytest.main(sys.argv[1:]); profile and (profile.disable(), profile.dump_stats(out)); "
+            "print('cpu-s', sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime for who in "
+            "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))); "
             "print('peak-rss-kb', max(resource.getrusage(who).ru_maxrss for who in "
             "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))); sys.exit(code)")
 
@@ -132,6 +139,30 @@ class RequestCounter:
             DomainDispatcherApplication.__call__ = real  # type: ignore[method-assign]
 
 
+@contextlib.contextmanager
+def indexed_access_keys() -> Iterator[None]:
+    """moto finds the account of every request by scanning each account's access keys (moto.iam.models
+    get_account_id_from): quadratic in accounts, a stand-in's cost that AWS does not have, which at 1,000 accounts
+    took the server most of its time. Here a key, once found, is remembered (a key never moves between accounts)."""
+    import moto.iam.models as iam_models
+
+    scan, found = iam_models.get_account_id_from, {}
+
+    def account_of_key(access_key: str) -> str:
+        if access_key not in found:
+            account = scan(access_key)
+            if account == iam_models.DEFAULT_ACCOUNT_ID:
+                return account  # not (yet) a key of a seeded account
+            found[access_key] = account
+        return found[access_key]
+
+    iam_models.get_account_id_from = account_of_key  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        iam_models.get_account_id_from = scan  # type: ignore[assignment]
+
+
 def _action(environ: dict[str, Any], target: str) -> str:
     """The action a request names: the X-Amz-Target header, an Action= in a query or form body, or the path."""
     auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -146,6 +177,7 @@ def _action(environ: dict[str, Any], target: str) -> str:
 
 @dataclass
 class Row:
+    how: str  # "one process", "-n 2", "4 shards, 2 at a time, + merge"
     accounts: int
     users: int
     wall: float
@@ -162,16 +194,24 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
+# A page that takes longer than this to open is given as "> OPEN_LIMIT" (pytest-html's page of 23,000 results).
+OPEN_LIMIT = 120
+
+
 def open_time(report: Path) -> float | None:
-    """Seconds headless Chromium takes to load the report and run its scripts, less its time for a blank page."""
+    """Seconds headless Chromium takes to load the report and run its scripts, less its time for a blank page;
+    infinity past OPEN_LIMIT."""
     browser = chromium()
     if browser is None:
         return None
 
     def load(url: str) -> float:
         started = time.perf_counter()
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url],
-                       capture_output=True, timeout=300, check=False)
+        try:
+            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url],
+                           capture_output=True, timeout=OPEN_LIMIT, check=False)
+        except subprocess.TimeoutExpired:
+            return float("inf")
         return time.perf_counter() - started
 
     return max(load(report.as_uri()) - min(load("about:blank") for _ in range(2)), 0.0)
@@ -227,6 +267,19 @@ def project_with(checks: list[Path], into: Path) -> Path:
     return into
 
 
+def _cpu() -> float:
+    """CPU seconds this process (the moto server's threads among them) has used."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _peak(stdout: str) -> float:
+    """The peak memory (MB) a launcher printed as its last line."""
+    return next((int(line.split()[1]) for line in stdout.splitlines() if line.startswith("peak-rss-kb")), 0) / 1024
+
+
 def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str,
           project: Path = REPO) -> tuple[float, float, Path]:
     """Run the audit as a user does; its wall time, peak memory (MB) and report. Raises NoRow when it is unfit."""
@@ -234,20 +287,77 @@ def audit(workdir: Path, env: dict[str, str], names: list[str], *extra: str,
     junit = report.with_suffix(".xml")
     command = [sys.executable, "-c", LAUNCHER, "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
                f"--html={report}", f"--junitxml={junit}", "--account", ",".join(names), *extra]
-    started = time.perf_counter()
+    started, serving = time.perf_counter(), _cpu()
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - started
-    peak = next((int(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("peak-rss-kb")), 0)
+    used = next((float(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("cpu-s")), 0.0)
+    sys.stderr.write(f"{len(names)} accounts: wall {wall:.1f} s; CPU: the audit {used:.1f} s, this process (the moto "
+                     f"server, counting) {_cpu() - serving:.1f} s\n")
     problem = unfit(done.returncode, junit, names)
     if problem or os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-3000:])
     if problem:
         raise NoRow(problem)
-    return wall, peak / 1024, report
+    return wall, _peak(done.stdout), report
+
+
+def sharded(workdir: Path, env: dict[str, str], names: list[str], shards: int, at_once: int, *extra: str,
+            project: Path = REPO) -> tuple[float, float, Path, float]:
+    """The audit in `shards` shards, `at_once` of them running side by side (each a process, as a job of a
+    Kubernetes Indexed Job is), then `python -m awsaudit.merge` of their results files: the wall time of it all,
+    the peak memory of the largest process (a shard or the merge), the merged report and the merge's own time."""
+    files = [workdir / f"shard-{index}.jsonl" for index in range(1, shards + 1)]
+    commands = [[sys.executable, "-c", LAUNCHER, "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
+                 f"--html={workdir / f'shard-{index}.html'}", f"--results={path}", f"--shard={index}/{shards}",
+                 "--run-id=bench", "--account", ",".join(names), *extra]
+                for index, path in enumerate(files, 1)]
+    started, peaks = time.perf_counter(), []
+    pending = list(commands)
+    while pending:
+        batch, pending = pending[:at_once], pending[at_once:]
+        running = [subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True) for command in batch]
+        for process in running:
+            out, err = process.communicate(timeout=3600)
+            if process.returncode not in (0, 1) or os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
+                sys.stderr.write(out[-3000:] + err[-2000:])
+            if process.returncode not in (0, 1):
+                raise NoRow(f"a shard exited {process.returncode}")
+            peaks.append(_peak(out))
+    report = workdir / "merged.html"
+    junit = report.with_suffix(".xml")
+    merging = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MERGE_LAUNCHER, *map(str, files), f"--html={report}",
+                           f"--junitxml={junit}"], cwd=project, env=env, capture_output=True, text=True, timeout=3600)
+    ended = time.perf_counter()
+    problem = unfit(done.returncode, junit, names)
+    if problem or os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-3000:])
+    if problem:
+        raise NoRow(f"the merge: {problem}")
+    return ended - started, max([*peaks, _peak(done.stdout)]), report, ended - merging
+
+
+def iam_catalog() -> list[str]:
+    """The ids of the IAM catalog: the ROOT-* and IAM-* controls of checks/."""
+    from awsaudit import catalog
+
+    return [meta.id for meta in catalog.read(REPO / "checks").controls if meta.id.startswith(("ROOT-", "IAM-"))]
+
+
+def how(extra: list[str], shards: int, at_once: int) -> str:
+    """How the audit ran, as the README's tables say it."""
+    if shards:
+        side = "one after another" if at_once == 1 else f"{at_once} at a time"
+        return f"{shards} shards ({side}) + merge"
+    workers = next((extra[i + 1] for i, arg in enumerate(extra[:-1]) if arg == "-n"), None)
+    return f"`-n {workers}`" if workers else "one process"
 
 
 def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, extra: list[str],
-            checks: list[Path]) -> Row:
+            checks: list[Path], selection: list[str] = (), variants: tuple[int, ...] = (0,),
+            at_once: int = 2) -> Iterator[Row]:
+    """The rows of one size, seeded once: one row per variant (0: one run; N: N shards and their merge)."""
     now = datetime.now(timezone.utc)
     seeded = twins(accounts, per_account, now)
     seeding = time.perf_counter()
@@ -267,28 +377,37 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
             audit(workdir, env, names, "--control", "ROOT-1,ROOT-2,ROOT-3,ROOT-4,ROOT-5,ROOT-6", *extra,
                   project=project)
             root_requests = sum(counter.actions.values())
-        counter.clear()
-        wall, peak, report = audit(workdir, env, names, *extra, project=project)
-        requests, busy = sum(counter.actions.values()) / accounts, counter.busy
-        if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
-            sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
-        size = report.stat().st_size / 1e6 if report.exists() else 0.0
-        opened = open_time(report) if report.exists() else None
-        summary = report.with_name(f"{report.stem}-summary.html")
-        summary_opened = open_time(summary) if summary.exists() else None
-    return Row(accounts, per_account, wall, peak, requests, root_requests, size, opened, summary_opened, busy)
+        for shards in variants:
+            counter.clear()
+            if shards:
+                wall, peak, report, merge = sharded(workdir, env, names, shards, at_once, *selection, *extra,
+                                                    project=project)
+                sys.stderr.write(f"{accounts}x{per_account}: the merge took {merge:.1f} s of {wall:.1f} s\n")
+            else:
+                wall, peak, report = audit(workdir, env, names, *selection, *extra, project=project)
+            requests, busy = sum(counter.actions.values()) / accounts, counter.busy
+            if os.environ.get("AWSAUDIT_BENCH_VERBOSE"):
+                sys.stderr.write(f"{accounts}x{per_account}: {dict(counter.actions.most_common())}\n")
+            size = report.stat().st_size / 1e6 if report.exists() else 0.0
+            summary = report.with_name(f"{report.stem}-summary.html")
+            summary_opened = open_time(summary) if summary.exists() else None
+            opened = open_time(report) if report.exists() else None
+            yield Row(how(extra, shards, at_once), accounts, per_account, wall, peak, requests, root_requests, size,
+                      opened, summary_opened, busy)
+            root_requests = None
 
 
 def table(rows: list[Row]) -> str:
-    head = ("accounts", "users/account", "wall (s)", "moto server busy (s, summed)", "peak memory (MB)", "API requests/account",
+    head = ("accounts", "users/account", "pytest", "wall (s)", "moto server busy (s, summed)", "peak memory (MB)", "API requests/account",
             "root controls alone", "report (MB)", "report opens (s)", "summary page opens (s)")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    lines = ["| " + " | ".join(head) + " |", "|---:|---:|---|" + "---:|" * (len(head) - 3)]
     for r in rows:
         lines.append("| " + " | ".join([
-            str(r.accounts), f"{r.users:,}", f"{r.wall:.1f}", f"{r.server_busy:.1f}", f"{r.peak_mb:.0f}",
+            str(r.accounts), f"{r.users:,}", r.how, f"{r.wall:.1f}", f"{r.server_busy:.1f}", f"{r.peak_mb:.0f}",
             f"{r.requests_per_account:.1f}",
             "" if r.root_requests is None else str(r.root_requests), f"{r.report_mb:.2f}",
-            *("n/a" if t is None else f"{t:.2f}" for t in (r.open_seconds, r.summary_open_seconds))]) + " |")
+            *("n/a" if t is None else f"> {OPEN_LIMIT}" if t == float("inf") else f"{t:.2f}"
+              for t in (r.open_seconds, r.summary_open_seconds))]) + " |")
     return "\n".join(lines)
 
 
@@ -305,32 +424,47 @@ def main() -> int:
     parser.add_argument("--check", action="append", type=Path, default=[], metavar="FILE",
                         help="also audit with this control file (a copy of the project's checks/ plus FILE): what "
                              "adding a control costs")
+    parser.add_argument("--iam", action="store_true",
+                        help="audit the IAM catalog only (the ROOT-* and IAM-* controls), as the rows of 1,000 "
+                             "accounts do")
+    parser.add_argument("--at-once", type=int, default=2, metavar="N",
+                        help="for a sharded row (ACCOUNTSxUSERS/SHARDS): how many shards run side by side "
+                             "(default %(default)s)")
     parser.add_argument("pytest_args", nargs="*", help="passed to the audit after --, e.g. -- -n 2")
     args = parser.parse_args()
     refused = refusal(LACKING, sys.executable)
     if refused:
         print(refused, file=sys.stderr)
         return 2
-    rows = [tuple(int(n) for n in spec.split("x")) for spec in args.rows.split(",")]
+    rows = []
+    for spec in args.rows.split(","):  # 100x50, or 1000x50/4: in 4 shards
+        size, _, shards = spec.partition("/")
+        accounts, per_account = (int(n) for n in size.split("x"))
+        rows.append((accounts, per_account, int(shards or 0)))
+    selection = ["--control", ",".join(iam_catalog())] if args.iam else []
     counter = RequestCounter()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     results: list[Row] = []
     failed = None
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(indexed_access_keys())
+        stack.callback(server.stop)
         host, port = server.get_host_and_port()
-        for accounts, per_account in rows:
+        sizes: dict[tuple[int, int], list[int]] = {}  # rows of one size share one seeding
+        for accounts, per_account, shards in rows:
+            sizes.setdefault((accounts, per_account), []).append(shards)
+        for (accounts, per_account), variants in sizes.items():
             try:
-                results.append(measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args,
-                                       args.check))
+                for row in measure(accounts, per_account, f"http://{host}:{port}", counter, args.pytest_args,
+                                   args.check, selection, tuple(variants), args.at_once):
+                    results.append(row)
+                    print(table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
             except NoRow as exc:
                 failed = f"bench/run.py: no row for {accounts}x{per_account}: {exc}"
                 break
-            print(table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
             _reset(f"http://{host}:{port}")
-    finally:
-        server.stop()
     if results:
         print(f"Machine: {machine()}\n")
         print(table(results))

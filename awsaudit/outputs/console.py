@@ -16,7 +16,7 @@ from awsaudit import framework_view
 from awsaudit.verdicts import PLURAL, VERDICTS
 
 if TYPE_CHECKING:
-    from awsaudit.results import ResultLog
+    from awsaudit.results import Result, ResultLog
     from awsaudit.waivers import Waiver
 
 _LISTED = ("failed", "error", "waived")
@@ -69,14 +69,17 @@ class ConsoleSummary:
             terminalreporter.write_line(banner, red=True, bold=True)
         for name, text in results.scope().lines():
             terminalreporter.write_line(f"{name.lower()}: {text}")
+        listed: dict[str, list[Result]] = {}
+        for result in results.results.values():
+            if result.verdict in _LISTED:
+                listed.setdefault(result.account, []).append(result)
         for account, counts in tallies.items():
             ident = results.identities.get(account, {})
             where = ", ".join(v for v in (ident.get("account_id"), ident.get("alias")) if v)
             tally = ", ".join(f"{counts[v]} {PLURAL[v]}" for v in VERDICTS)
             terminalreporter.write_line(f"{account}{f' ({where})' if where else ''}: {tally}")
-            for result in results.results.values():
-                if result.account == account and result.verdict in _LISTED:
-                    terminalreporter.write_line(f"    {result.verdict.upper():6} {result.line}")
+            for result in listed.get(account, ()):
+                terminalreporter.write_line(f"    {result.verdict.upper():6} {result.line}")
         if self.waivers:
             terminalreporter.write_sep("=", "awsaudit: waivers")
             notes = [f"{r.control} on {r.account}: {r.waiver}" for r in results.results.values() if r.waiver]
@@ -91,3 +94,7 @@ class ConsoleSummary:
             report = results.config.getoption("htmlpath", None) or ""
             for line in framework_view.summary_lines(results.framework, results.framework_rows(), report):
                 terminalreporter.write_line(line)
+        html = results.config.pluginmanager.get_plugin("awsaudit-html")
+        door = html.front_door() if html is not None else ""
+        if door:  # last, above pytest's counts: a run of many accounts prints a line per account above it
+            terminalreporter.write_line(door, bold=True)

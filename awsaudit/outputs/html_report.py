@@ -131,6 +131,10 @@ class HtmlReport:
         results = self.results
         head, rows = results.account_rows()
         prefix += [f'<p class="awsaudit-incomplete">{escape(banner)}</p>' for banner in results.banners()]
+        if self.summary is not None:  # the page to open first: static, it opens at once for any number of accounts
+            prefix.append(f'<p class="awsaudit-front-door">The summary page opens at once for any number of accounts: '
+                          f'<a href="{escape(self.summary.name)}">{escape(self.summary.name)}</a>. This page draws '
+                          f"its {len(results.results)} results with a script, which takes a while for many.</p>")
         prefix.append(
             f"<h2>Audit</h2>{summary_page.facts(results.facts())}{summary_page.table(head, rows, 'awsaudit-accounts')}"
             "<p>Each result below opens to its evidence and remediation.</p>"
@@ -166,7 +170,9 @@ class HtmlReport:
         replace(page, summary_page.render(results.started, report, results.banners(), results.facts(), head, rows,
                                           list(results.results.values()), css, framework))
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.summary is not None:
-            terminalreporter.write_sep("-", f"Summary page: {self.summary.as_uri()}")
+    def front_door(self) -> str:
+        """The console's last line: the summary page to open first, then the full report; "" when none was written."""
+        if self.summary is None or self.reserved is None:
+            return ""
+        return (f"Open first: {self.summary.as_uri()} (the summary page; every result with its evidence: "
+                f"{self.reserved.as_uri()})")
