@@ -157,3 +157,47 @@ def test_the_window_is_an_ini_setting(pytester: pytest.Pytester) -> None:
         plugin._read_ahead(pytester.parseconfig("-p", "awsaudit.plugin", "-o", "read_ahead_accounts=many"))
     with pytest.raises(ValueError):
         Prefetch(-1)
+
+
+def test_a_control_forgets_its_evidence_and_findings_after_its_reports() -> None:
+    from awsaudit.evidence import evidence_of, forget
+    from awsaudit.findings import FINDINGS, OFFENDERS, findings_of
+
+    item = SimpleNamespace(stash=pytest.Stash())
+    evidence_of(item)["credential report"] = Data()
+    item.stash[FINDINGS], item.stash[OFFENDERS] = ["a finding"], {"user": "why"}
+    forget(item)
+    assert evidence_of(item) == {} and findings_of(item) == [] and OFFENDERS not in item.stash
+
+
+def test_reports_keep_no_evidence_once_every_plugin_has_them() -> None:
+    """pytest keeps every report to the end of the run: a test's reports are slimmed after its teardown report has
+    reached every plugin (the writers, pytest-html's row, JUnit XML)."""
+    from awsaudit.results import Slimming
+
+    slimming = Slimming()
+    record = {"verdict": "failed", "reason": "1 of 50 IAM users fail", "evidence": {"rows": 50}, "findings": [{}]}
+    call = SimpleNamespace(nodeid="t[a]", when="call", awsaudit=dict(record), extras=["<div>evidence</div>"])
+    teardown = SimpleNamespace(nodeid="t[a]", when="teardown", awsaudit=dict(record), extras=[])
+    told = []
+    for report in (call, teardown):
+        wrapper = slimming.pytest_runtest_logreport(report)
+        next(wrapper)
+        told.append((report.awsaudit["evidence"], list(report.extras)))  # what the plugins see
+        next(wrapper, None)
+    assert told[0] == ({"rows": 50}, ["<div>evidence</div>"])
+    for report in (call, teardown):
+        assert (report.awsaudit["evidence"], report.awsaudit["findings"], report.extras) == ({}, [], [])
+        assert report.awsaudit["reason"] == record["reason"]
+    assert slimming._phases == {}
+
+
+def test_the_log_keeps_verdicts_not_evidence() -> None:
+    from awsaudit.findings import Finding, Resource
+    from awsaudit.results import Result, slim
+
+    full = Result("a", "IAM-3", "title", "high", "failed", "why", evidence={"rows": 50},
+                  findings=(Finding(Resource("arn", "AWS::IAM::User", None, "u"), "failed", "no MFA"),))
+    kept = slim(full)
+    assert (kept.evidence, kept.findings) == ({}, ())
+    assert (kept.verdict, kept.reason, kept.line) == (full.verdict, full.reason, full.line)
