@@ -16,7 +16,6 @@ import importlib
 import importlib.util
 import json
 import inspect
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -1,7 +1,7 @@
 """SECURITYHUB-1: AWS Security Hub is enabled in every region the audit reads."""
 
 from awsaudit import control
-from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7
+from awsaudit.frameworks import CIS_5, CIS_6, CIS_7
 
 
 @control("SECURITYHUB-1", severity="medium",

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import cached_property
 from html import unescape
 from pathlib import Path
 
@@ -34,12 +35,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @dataclass
 class AuditRun:
+    """A finished audit; its JUnit file is read once, when first asked."""
+
     returncode: int
     output: str
     report: Path
     junit: Path
 
-    @property
+    @cached_property
     def verdicts(self) -> dict[str, str]:
         """Test id (`test_root_has_mfa[compliant]`) -> passed, failed, error, waived or not applicable: awsaudit's
         `verdict` property, or what JUnit says where a test has none."""
@@ -51,7 +54,7 @@ class AuditRun:
                                                   else "not applicable" if "skipped" in kinds else "passed")
         return verdicts
 
-    @property
+    @cached_property
     def properties(self) -> dict[str, dict[str, str]]:
         """Test id -> its JUnit properties."""
         return {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
@@ -116,19 +119,47 @@ def twin_text(name: str) -> str:
     return (REPO / "fixtures" / f"{name}.toml").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def offline_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
-    """The README's main job, `pytest --offline`, run once for every test that reads its results: once for the
-    whole session, the first xdist worker to need it runs it and the others read what it wrote."""
-    base = tmp_path_factory.getbasetemp()
+def shared_run(factory: pytest.TempPathFactory, name: str, *args: str,
+               files: dict[str, str] | None = None) -> AuditRun:
+    """`pytest ARGS` in the project root, run once for the whole test session: under xdist the first worker to need it
+    runs it and the others wait and read what it wrote. `files` are written to its folder first (a waivers file);
+    `{folder}` in an argument is that folder."""
+    base = factory.getbasetemp()
     # Under xdist each worker's folder is in the session's; without it, the session's folder is the base itself.
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "offline-audit"
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
     shared.mkdir(exist_ok=True)
     with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = shared / "run.json"
         if not done.exists():
-            run = run_audit(shared, "--offline")
+            for file, text in (files or {}).items():
+                (shared / file).write_text(text, encoding="utf-8")
+            run = run_audit(shared, *(arg.replace("{folder}", str(shared)) for arg in args))
             done.write_text(json.dumps({"returncode": run.returncode, "output": run.output}), encoding="utf-8")
         kept = json.loads(done.read_text(encoding="utf-8"))
     return AuditRun(kept["returncode"], kept["output"], shared / "report.html", shared / "junit.xml")
+
+
+@pytest.fixture(scope="session")
+def offline_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    """The README's main job, `pytest --offline`, run once for every test that reads its results."""
+    return shared_run(tmp_path_factory, "offline-audit", "--offline")
+
+
+MAIN_TWINS_WAIVER = """[[waiver]]
+control = "IAM-8"
+account = "noncompliant"
+justification = "CI user until the OIDC role replaces it"
+expires = 2099-12-31
+"""
+
+
+@pytest.fixture(scope="session")
+def main_twins_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    """The two main twins (every control passes on one and fails on the other, over global and regional resources;
+    one in an organization) audited once on two xdist workers, with a waiver, writing every file output: results.jsonl,
+    findings.ocsf.jsonl and findings.asff.jsonl beside the report. The tests of those outputs share it."""
+    return shared_run(tmp_path_factory, "main-twins-audit", "--offline", "--account", "compliant,noncompliant",
+                      "--results={folder}/results.jsonl", "--ocsf={folder}/findings.ocsf.jsonl",
+                      "--asff={folder}/findings.asff.jsonl", "-o", "waivers={folder}/waivers.toml", "-n", "2",
+                      files={"waivers.toml": MAIN_TWINS_WAIVER})

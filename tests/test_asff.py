@@ -17,7 +17,7 @@ from botocore.validate import validate_parameters
 from awsaudit.findings import Finding, Resource
 from awsaudit.outputs import asff
 from awsaudit.results import Result
-from conftest import AuditRun, run_audit
+from conftest import AuditRun
 
 ACCOUNT = re.compile(r"^\d{12}$")
 LABELS = {"CRITICAL", "HIGH", "MEDIUM", "LOW"}
@@ -30,15 +30,12 @@ def import_shape() -> object:
 
 
 @pytest.fixture(scope="module")
-def asff_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, Path, list[dict], list[dict]]:
-    """One offline audit of the two main twins (every control passes on one and fails on the other, over global and
-    regional resources) with --asff and --results: the ASFF records and the results they come from."""
-    where = tmp_path_factory.mktemp("asff")
-    run = run_audit(where, "--offline", "--account", "compliant,noncompliant", f"--asff={where / 'findings.asff.jsonl'}",
-                    f"--results={where / 'results.jsonl'}")
+def asff_run(main_twins_audit: AuditRun) -> tuple[AuditRun, Path, list[dict], list[dict]]:
+    """The audit of the two main twins: its ASFF records and the results they come from."""
+    where = main_twins_audit.report.parent
     lines = (where / "findings.asff.jsonl").read_text(encoding="utf-8").splitlines()
     results = (where / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    return run, where, [json.loads(line) for line in lines], [json.loads(line) for line in results]
+    return main_twins_audit, where, [json.loads(line) for line in lines], [json.loads(line) for line in results]
 
 
 def test_every_record_is_a_valid_batch_import(asff_run, import_shape) -> None:

@@ -66,6 +66,7 @@ def audit(pytester: pytest.Pytester, bent: list[Bent]) -> tuple[dict[str, str], 
         recorded = pytester.inline_run("--rootdir", str(project), "-c", str(project / "pytest.ini"), "--offline",
                                        "-p", "no:cacheprovider", f"--html={project / 'report.html'}",
                                        str(project / "checks"))
+    assert recorded.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), f"the audit ended {recorded.ret!r}"
     verdicts, reasons = {}, {}
     for report in recorded.getreports("pytest_runtest_logreport"):
         said = dict(report.user_properties).get("verdict")

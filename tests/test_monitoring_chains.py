@@ -13,7 +13,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from awsaudit import filter_patterns, monitoring
-from awsaudit.aws import cloudwatch, logs, sns
 from awsaudit.aws.cloudtrail import Recorded, Trail
 from awsaudit.errors import AuditError
 from awsaudit.fixtures import AlarmChains

@@ -26,28 +26,16 @@ NOT_MODELLED = {"cloud", "compliance.status", "compliance.status_details"}
 CAPTIONS = {1: "Pass", 3: "Fail", 99: {"Error", "Not Applicable"}}
 ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}")
 
-WAIVER = """[[waiver]]
-control = "IAM-8"
-account = "noncompliant"
-justification = "CI user until the OIDC role replaces it"
-expires = 2099-12-31
-"""
-
-
 def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture(scope="module")
-def audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, list[dict], list[dict], Path]:
+def audit(main_twins_audit: AuditRun) -> tuple[AuditRun, list[dict], list[dict], Path]:
     """The two main twins (one in an organization) audited once, with a waiver, writing both --results and --ocsf."""
-    tmp = tmp_path_factory.mktemp("ocsf")
-    (tmp / "waivers.toml").write_text(WAIVER, encoding="utf-8")
-    path, results = tmp / "findings.ocsf.jsonl", tmp / "results.jsonl"
-    run = run_audit(tmp, "--offline", "--account", "compliant,noncompliant", f"--ocsf={path}", f"--results={results}",
-                    "-o", f"waivers={tmp / 'waivers.toml'}", "-n", "2")
-    assert run.returncode == 1, run.output
-    return run, lines(path), lines(results), path
+    path = main_twins_audit.report.parent / "findings.ocsf.jsonl"
+    assert main_twins_audit.returncode == 1, main_twins_audit.output
+    return main_twins_audit, lines(path), lines(path.with_name("results.jsonl")), path
 
 
 def modelled(record: Any, back: Any, where: str = "") -> set[str]:

@@ -17,10 +17,8 @@ def lines(path: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, Path]:
-    tmp = tmp_path_factory.mktemp("results")
-    path = tmp / "results.jsonl"
-    return run_audit(tmp, "--offline", "--account", "compliant,noncompliant", f"--results={path}", "-n", "2"), path
+def results(main_twins_audit: AuditRun) -> tuple[AuditRun, Path]:
+    return main_twins_audit, main_twins_audit.report.parent / "results.jsonl"
 
 
 def test_one_line_per_result_with_the_verdict_junit_gives(results: tuple[AuditRun, Path]) -> None:
