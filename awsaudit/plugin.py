@@ -100,10 +100,22 @@ def pytest_configure(config: pytest.Config) -> None:
     selection.check(known, config.getoption("markexpr"))
     config.option.control = list(selection.controls)  # as the controls spell them, for the report's scope
     accepted = waivers.from_config(config, known)
+    _check_output_paths(config)
     audit = config.stash[AUDIT] = Audit.open(config)
     reading = config.stash[PREFETCH] = Prefetch(_read_ahead(config))
     audit.cleanup.callback(reading.close)  # before the offline emulation ends: the stack unwinds in reverse
     _register_outputs(config, audit, selection, known, accepted)
+
+
+def _check_output_paths(config: pytest.Config) -> None:
+    """Each output file named can be written: a mistyped path stops the run before any account is reached (or
+    twin seeded), not after the audit."""
+    if hasattr(config, "workerinput"):
+        return
+    named = [(f"--{writer.option}", config.getoption(writer.option), writer.example) for writer in FILE_WRITERS]
+    for option, path, example in [*named, ("--html", config.getoption("htmlpath", None), "audit.html")]:
+        if path:
+            writable(Path(path).expanduser().absolute(), option, example)
 
 
 def _read_ahead(config: pytest.Config) -> int:

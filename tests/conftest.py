@@ -115,6 +115,23 @@ def make_project(root: Path, twins: dict[str, str] | None = None, checks: dict[s
     return project
 
 
+# A twin that costs next to nothing to serve (one region, no seeded resources): for tests of the engine and its
+# outputs, where the project's main twins (17 regions, every service) would only add seconds.
+LONE = {"lone.toml": """account_id = "100000000001"
+enabled_regions = ["us-east-1"]
+
+[root]
+password = true
+password_last_used = "120 days ago"
+mfa = "hardware"
+
+[[users]]
+name = "alice"
+password = true
+mfa = false
+"""}
+
+
 def twin_text(name: str) -> str:
     return (REPO / "fixtures" / f"{name}.toml").read_text(encoding="utf-8")
 
