@@ -136,6 +136,15 @@ def twin_text(name: str) -> str:
     return (REPO / "fixtures" / f"{name}.toml").read_text(encoding="utf-8")
 
 
+def without_resources(name: str) -> str:
+    """A project twin with its account, root user, IAM users and organization but none of its seeded regional
+    resources, in one region: the root and IAM controls judge it as they judge the twin, for a fraction of the cost."""
+    text = twin_text(name)
+    kept = re.sub(r"(?ms)^\[\[seed\]\].*?(?=^\[expect\]|\Z)", "", text)
+    assert kept != text, f"{name} has no seeded resources to leave out"
+    return 'enabled_regions = ["us-east-1"]\n' + kept
+
+
 def shared_run(factory: pytest.TempPathFactory, name: str, *args: str,
                files: dict[str, str] | None = None) -> AuditRun:
     """`pytest ARGS` in the project root, run once for the whole test session: under xdist the first worker to need it

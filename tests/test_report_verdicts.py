@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT_CHECKS, AuditRun, make_project, report_data, run_audit, twin_text
+from conftest import ROOT_CHECKS, AuditRun, make_project, report_data, run_audit, without_resources
 
 LABELS = {"passed": "Passed", "failed": "Failed", "error": "Error", "waived": "Waived",
           "not applicable": "Not applicable"}
@@ -58,7 +58,7 @@ expires = 2099-06-30
 def every_verdict(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
     """An audit with all six results: passed, failed, error, waived, not applicable, passed despite a waiver."""
     tmp = tmp_path_factory.mktemp("every-verdict")
-    project = make_project(tmp, twins={f"{t}.toml": twin_text(t) for t in ("compliant", "noncompliant")},
+    project = make_project(tmp, twins={f"{t}.toml": without_resources(t) for t in ("compliant", "noncompliant")},
                            checks={**ROOT_CHECKS, "test_erring.py": ERRING})
     (project / "waivers.toml").write_text(WAIVERS, encoding="utf-8")
     return run_audit(tmp, "--offline", cwd=project)
