@@ -87,19 +87,27 @@ def one_line(excinfo: pytest.ExceptionInfo[BaseException]) -> str | None:
     return None
 
 
+def replacing_line(excinfo: pytest.ExceptionInfo[BaseException], location: tuple[str, int | None, str],
+                   tbstyle: str) -> OneLine | None:
+    """The one line that stands for this exception in the control's report, or None where pytest's traceback stays:
+    a failed assert keeps it when the user asked for a style (--tb=short, long...), a bug always, since its reader
+    needs it."""
+    message = one_line(excinfo)
+    if message is None or (tbstyle != "auto" and excinfo.errisinstance(AssertionError)):
+        return None
+    path, lineno, _ = location
+    return OneLine(Crash(path, (lineno or 0) + 1, mask(message)))
+
+
 def explain(report: pytest.TestReport, excinfo: pytest.ExceptionInfo[BaseException] | None,
             location: tuple[str, int | None, str], tbstyle: str) -> None:
-    """Give a control's report its one-line reason, and mask access key ids in whatever it keeps.
-
-    A failed assert keeps pytest's traceback when the user asked for a style (--tb=short, long...); a bug keeps it
-    always, since its reader needs it.
-    """
+    """Give a control's report its one-line reason, and mask access key ids in whatever it keeps."""
     path, lineno, _ = location
-    message = one_line(excinfo) if excinfo is not None else None
+    line = replacing_line(excinfo, location, tbstyle) if excinfo is not None else None
     if report.skipped and isinstance(report.longrepr, tuple):  # where the control is, not where it skipped
         report.longrepr = (path, (lineno or 0) + 1, mask(report.longrepr[2]))
-    elif message is not None and (tbstyle == "auto" or not excinfo.errisinstance(AssertionError)):
-        report.longrepr = OneLine(Crash(path, (lineno or 0) + 1, mask(message)))
+    elif line is not None:
+        report.longrepr = line
     elif report.longrepr is not None and not isinstance(report.longrepr, tuple):
         text = str(report.longrepr)
         if mask(text) != text:
@@ -125,6 +133,18 @@ class Reasons:
 
     def __init__(self, tbstyle: str) -> None:
         self.tbstyle = tbstyle
+
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        """A failure whose traceback its one line replaces is never formatted: pytest would parse the source of every
+        frame for it (some 50 ms a failure, a quarter of the run of an account that fails everything)."""
+        if control_of(item) is None:
+            return
+        format_traceback = item._repr_failure_py  # what both the call phase and setup/teardown errors go through
+
+        def repr_failure_py(excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+            return replacing_line(excinfo, item.location, self.tbstyle) or format_traceback(excinfo, style=style)
+
+        item._repr_failure_py = repr_failure_py  # type: ignore[method-assign]
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
