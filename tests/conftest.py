@@ -33,6 +33,19 @@ def pytest_configure(config: pytest.Config) -> None:
         importlib.import_module(name)
 
 
+# The audits run once for the whole session (shared_run), by the fixture that names them.
+SHARED_AUDITS = ("offline_audit", "main_twins_audit")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """For xdist's --dist loadgroup (pytest.ini): a module's tests run on one worker, so an audit its module-scoped
+    fixture runs is run once; and the tests that read a shared audit run on one worker too, so no worker sits idle
+    waiting for another to finish it."""
+    for item in items:
+        shared = next((name for name in SHARED_AUDITS if name in getattr(item, "fixturenames", ())), None)
+        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
+
+
 @dataclass
 class AuditRun:
     """A finished audit; its JUnit file is read once, when first asked."""
