@@ -10,7 +10,7 @@ import pytest
 from awsaudit import discovery
 from awsaudit.accounts import Identity
 from awsaudit.errors import SourceError
-from conftest import make_project, run_audit
+from conftest import LONE, REPO, ROOT_CHECKS, AuditRun, make_project, run_audit, twin_text
 
 
 class Source:
@@ -82,25 +82,58 @@ def test_an_organization_with_no_active_account_is_a_usage_error() -> None:
         discovery.members(Source([]), "R", opened)
 
 
+SHOW_LEFT_OUT = """
+
+def pytest_report_header(config):
+    from awsaudit.audit import AUDIT
+
+    return [f"left out: {entry}" for entry in config.stash[AUDIT].left_out]
+"""
+
+
+# ROOT-5 and ROOT-7 (centralized root access, which a member is judged on from its organization).
+ORG_CHECKS = {**ROOT_CHECKS, "test_root_centralized_access.py":
+              (REPO / "checks" / "test_root_centralized_access.py").read_text(encoding="utf-8")}
+
+
+def organization(root: Path) -> Path:
+    """A project of the organization-management twin and its members only, the member compliant swapped for the lone
+    twin: listing an organization serves every twin of the project (each is reached through a role), and the main
+    twins would only add seconds. Its conftest.py also prints the accounts the run left out."""
+    managing = twin_text("organization-management")
+    assert 'members = ["compliant", "no-root-password"]' in managing
+    project = make_project(root, twins={
+        "organization-management.toml": managing.replace('["compliant", ', '["lone", '),
+        "no-root-password.toml": twin_text("no-root-password"), **LONE}, checks=ORG_CHECKS)
+    with (project / "conftest.py").open("a", encoding="utf-8") as conftest:
+        conftest.write(SHOW_LEFT_OUT)
+    return project
+
+
 @pytest.fixture(scope="module")
-def org_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return run_audit(tmp_path_factory.mktemp("org"), "--offline", "--account", "org:organization-management",
-                     "-k", "ROOT-7 or ROOT-5")
+def org_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return organization(tmp_path_factory.mktemp("org"))
 
 
-def test_org_expands_to_the_active_member_twins_and_the_management_account(org_run: Any) -> None:
+@pytest.fixture(scope="module")
+def org_run(tmp_path_factory: pytest.TempPathFactory, org_project: Path) -> AuditRun:
+    return run_audit(tmp_path_factory.mktemp("org-run"), "--offline", "--account", "org:organization-management",
+                     "-k", "ROOT-7 or ROOT-5", cwd=org_project)
+
+
+def test_org_expands_to_the_active_member_twins_and_the_management_account(org_run: AuditRun) -> None:
     ids = {props["account"]: props["account_id"] for props in org_run.properties.values()}
     # The management account under its twin's name (AWS lists it by its name; moto calls it "master"); the
     # suspended member is listed but not audited.
-    assert ids == {"compliant": "111111111111", "no-root-password": "777777777777",
+    assert ids == {"lone": "100000000001", "no-root-password": "777777777777",
                    "organization-management": "999999999999"}, org_run.output
 
 
-def test_members_are_judged_as_members(org_run: Any) -> None:
+def test_members_are_judged_as_members(org_run: AuditRun) -> None:
     verdicts = org_run.verdicts
     assert verdicts["test_centralized_root_access_enabled[organization-management]"] == "passed"
-    assert verdicts["test_centralized_root_access_enabled[compliant]"] == "not applicable"
-    skipped = org_run.messages("skipped")["test_centralized_root_access_enabled[compliant]"]
+    assert verdicts["test_centralized_root_access_enabled[lone]"] == "not applicable"
+    skipped = org_run.messages("skipped")["test_centralized_root_access_enabled[lone]"]
     assert "a member account: centralized root access is enabled from the management account 999999999999" in skipped
 
 
@@ -121,27 +154,14 @@ def test_each_account_is_audited_once_and_names_stay_apart() -> None:
     assert [a.name for a in _once_each(chosen)] == ["mgmt", "Audit", "222222222222"]
 
 
-def test_a_management_twin_alone_is_served_with_its_members(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "--account", "organization-management", "-k", "ROOT-7")
+def test_a_management_twin_alone_is_served_with_its_members(tmp_path: Path, org_project: Path) -> None:
+    run = run_audit(tmp_path, "--offline", "--account", "organization-management", "-k", "ROOT-7", cwd=org_project)
     assert run.returncode == 0, run.output
     assert run.verdicts == {"test_centralized_root_access_enabled[organization-management]": "passed"}
 
 
-SHOW_LEFT_OUT = """
-
-def pytest_report_header(config):
-    from awsaudit.audit import AUDIT
-
-    return [f"left out: {entry}" for entry in config.stash[AUDIT].left_out]
-"""
-
-
-def test_a_suspended_member_is_left_out_of_the_audit_with_why(tmp_path: Path) -> None:
+def test_a_suspended_member_is_left_out_of_the_audit_with_why(org_run: AuditRun) -> None:
     """The organization-management twin's organization lists closed-sandbox as SUSPENDED: the run records it."""
-    project = make_project(tmp_path)
-    with (project / "conftest.py").open("a", encoding="utf-8") as conftest:
-        conftest.write(SHOW_LEFT_OUT)
-    run = run_audit(tmp_path, "--offline", "--account", "org:organization-management", "--co", cwd=project)
-    assert run.returncode == 0, run.output
-    assert [line for line in run.output.splitlines() if line.startswith("left out:")] == [
-        "left out: closed-sandbox (990000000003): SUSPENDED in the organization"], run.output
+    assert org_run.returncode == 0, org_run.output
+    assert [line for line in org_run.output.splitlines() if line.startswith("left out:")] == [
+        "left out: closed-sandbox (990000000003): SUSPENDED in the organization"], org_run.output

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from awsaudit.accounts import Account, Identity
 from awsaudit.errors import SourceError
 from awsaudit.sources import SOURCES, Source
-from conftest import details, make_project, run_audit
+from conftest import REPO, details, make_project, run_audit
 
 ENABLED = ["ap-south-1", "eu-west-1", "eu-west-3", "us-east-1"]
 
@@ -72,12 +72,26 @@ def test_a_region_that_fails_fails_the_read_naming_each_region(account: Account,
     assert sorted(calls) == ENABLED  # each region read once
 
 
+# Analyzers only in the regions `regions=eu-* us-west-2` keeps: IAM-12 passes only if the two others go unread.
+REGIONAL = {"regional.toml": """account_id = "100000000002"
+enabled_regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-west-3", "eu-north-1", "ap-south-1"]
+access_analyzer_regions = ["us-west-2", "eu-west-1", "eu-west-3", "eu-north-1"]
+
+[root]
+password = true
+mfa = "hardware"
+"""}
+
+
 def test_an_audit_reads_only_the_regions_the_setting_keeps(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "--account", "compliant", "--control", "IAM-12", "-o", "regions=eu-* us-west-2")
-    assert run.verdicts == {"test_access_analyzer_in_every_region[compliant]": "passed"}, run.output
-    opened = details(run.report)["test_access_analyzer_in_every_region[compliant]"]
-    assert "<tr><th>access analyzers: regions read</th><td>eu-central-1<br>eu-north-1<br>eu-west-1<br>eu-west-2<br>eu-west-3<br>" \
-           "us-west-2</td></tr>" in opened
+    control = "test_iam_access_analyzer.py"
+    project = make_project(tmp_path, twins=REGIONAL,
+                           checks={control: (REPO / "checks" / control).read_text(encoding="utf-8")})
+    run = run_audit(tmp_path, "--offline", "--control", "IAM-12", "-o", "regions=eu-* us-west-2", cwd=project)
+    assert run.verdicts == {"test_access_analyzer_in_every_region[regional]": "passed"}, run.output
+    opened = details(run.report)["test_access_analyzer_in_every_region[regional]"]
+    assert ("<tr><th>access analyzers: regions read</th><td>eu-north-1<br>eu-west-1<br>eu-west-3<br>us-west-2</td></tr>"
+            in opened)
 
 
 CIRCLE = '''

@@ -16,7 +16,7 @@ import pytest
 from awsaudit import catalog
 from awsaudit.outputs.report_files import reserve
 from awsaudit.scope import Scope, command_line
-from conftest import REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
+from conftest import LONE, REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -59,7 +59,12 @@ def test_the_report_is_self_contained(offline_audit: AuditRun) -> None:
 def hostile_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
     """An account whose alias and IAM user name carry markup, as AWS data could."""
     tmp = tmp_path_factory.mktemp("hostile")
-    twin = twin_text("noncompliant").replace('alias = "noncompliant-example"', f"alias = '{HOSTILE}'")
+    noncompliant = twin_text("noncompliant")
+    # Its root user and IAM, which the root controls read, in one region: the resources its seed calls make in 17
+    # regions would only add seconds.
+    iam = 'enabled_regions = ["us-east-1"]\n' + noncompliant[:noncompliant.index("\n[[seed]]")] + "\n"
+    twin = iam.replace('alias = "noncompliant-example"', f"alias = '{HOSTILE}'")
+    assert HOSTILE in twin
     project = make_project(tmp, twins={"hostile.toml": twin})
     return run_audit(tmp, "--offline", cwd=project)
 
@@ -86,9 +91,10 @@ def test_an_earlier_report_is_never_overwritten(tmp_path: Path) -> None:
 
 
 def test_two_runs_with_the_same_html_path_keep_both_reports(tmp_path: Path) -> None:
-    args = ("--offline", "--account", "compliant", "-k", "mfa_is_hardware")
-    run_audit(tmp_path, *args)
-    run_audit(tmp_path, *args)
+    project = make_project(tmp_path, twins=LONE)
+    args = ("--offline", "--account", "lone", "-k", "mfa_is_hardware")
+    run_audit(tmp_path, *args, cwd=project)
+    run_audit(tmp_path, *args, cwd=project)
     assert (tmp_path / "report.html").exists() and (tmp_path / "report-2.html").exists()
 
 
@@ -110,10 +116,9 @@ def test_names_a_key(account):
 
 @pytest.mark.parametrize("tb", ["auto", "short", "long"])
 def test_access_key_ids_are_masked_in_every_output_whatever_the_traceback_style(tmp_path: Path, tb: str) -> None:
-    project = make_project(tmp_path, twins={"compliant.toml": twin_text("compliant")},
-                           checks={"test_leaky.py": LEAKY_CONTROL})
+    project = make_project(tmp_path, twins=LONE, checks={"test_leaky.py": LEAKY_CONTROL})
     run = run_audit(tmp_path, "--offline", f"--tb={tb}", "-rA", cwd=project)
-    assert run.verdicts == {"test_names_a_key[compliant]": "failed"}, run.output
+    assert run.verdicts == {"test_names_a_key[lone]": "failed"}, run.output
     written = run.output + run.report.read_text(encoding="utf-8") + run.junit.read_text(encoding="utf-8")
     assert "AKIAIOSFODNN7EXAMPLE" not in written
     assert "root key …MPLE is active" in written
@@ -174,13 +179,14 @@ def test_a_full_audit_says_it_ran_every_control(offline_audit: AuditRun) -> None
 
 
 def test_a_selection_says_it_is_partial_in_every_report_under_xdist_too(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "--account", "compliant,noncompliant", "-m", "critical", "-n", "2")
+    """Two edge twins of three regions: virtual-mfa fails ROOT-6, a critical control."""
+    run = run_audit(tmp_path, "--offline", "--account", "root-used-by-key,virtual-mfa", "-m", "critical", "-n", "2")
     kept, total = len(CRITICAL), len(CONTROLS)
     ran = f"{kept} of {total} controls ran on 2 accounts ({2 * kept} results)"
     partial = (f"PARTIAL: the selection (-m critical) kept {kept} of the {total} controls; this report does not cover "
                f"the other {total - kept}")
     command = f"pytest -p no:cacheprovider --html={run.report} --junitxml={run.junit} --offline --account " \
-              "compliant,noncompliant -m critical -n 2"
+              "root-used-by-key,virtual-mfa -m critical -n 2"
     assert run.returncode == 1, run.output
     assert partial in run.output and f"coverage: {ran}" in run.output and f"command: {command}" in run.output
     assert "accounts left out: none" in run.output
@@ -218,7 +224,7 @@ def test_accounts_left_out_are_named_with_why() -> None:
 def test_a_usage_error_or_an_empty_selection_writes_no_report(tmp_path: Path, args: tuple[str, ...], code: int) -> None:
     folder = tmp_path / "reports"
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--offline",
-                           "--account", "compliant", f"--html={folder / 'x.html'}", *args],
+                           "--account", "virtual-mfa", f"--html={folder / 'x.html'}", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == code, done.stdout + done.stderr
     assert not list(folder.glob("*")) and "Generated html report" not in done.stdout

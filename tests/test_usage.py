@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_project, run_audit, twin_text
+from conftest import LONE, REPO, make_project, run_audit
 
 TWINS = ", ".join(sorted(path.stem for path in (REPO / "fixtures").glob("*.toml")))
 
@@ -88,8 +88,7 @@ def test_clock(now):
 @pytest.mark.parametrize(("workers", "code"), [([], 2), (["-n", "2"], 1)])  # xdist counts it as one error
 def test_a_control_that_reads_no_account_data_is_refused(tmp_path: Path, workers: list[str], code: int) -> None:
     """It would run once, for no account, and its verdict would prove nothing: its file fails to collect."""
-    project = make_project(tmp_path, twins={"compliant.toml": twin_text("compliant")},
-                           checks={"test_clock.py": CLOCK_CONTROL})
+    project = make_project(tmp_path, twins=LONE, checks={"test_clock.py": CLOCK_CONTROL})
     run = run_audit(tmp_path, "--offline", *workers, cwd=project)
     assert run.returncode == code
     assert "control X-1 uses no account data" in run.output
@@ -122,14 +121,15 @@ def test_thresholds_come_from_the_ini_and_can_be_overridden(tmp_path: Path) -> N
 
 
 def test_markers_select_controls_by_severity_and_framework(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "--account", "compliant", "-m", "cis_aws_5 and critical",
+    run = run_audit(tmp_path, "--offline", "--account", "virtual-mfa", "-m", "cis_aws_5 and critical",
                     "checks/test_root.py")
     assert {name.split("[")[0] for name in run.verdicts} == {
         "test_root_has_no_active_access_keys", "test_root_has_mfa", "test_root_mfa_is_hardware"}
 
 
 def test_a_mistyped_setting_is_an_error_not_a_silent_default(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "-o", "root_unused_day=1")
+    """pytest checks the settings after collection: a project of one cheap twin keeps the run short."""
+    run = run_audit(tmp_path, "--offline", "-o", "root_unused_day=1", cwd=make_project(tmp_path, twins=LONE))
     assert run.returncode == 4
     assert "ERROR: Unknown config option: root_unused_day" in run.output
 
@@ -147,6 +147,6 @@ def test_a_separate_html_path_that_exists_is_explained(tmp_path: Path) -> None:
 
 
 def test_controls_can_be_picked_by_id(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "--account", "compliant,virtual-mfa", "-k", "ROOT-6")
-    assert run.verdicts == {"test_root_mfa_is_hardware[compliant]": "passed",
+    run = run_audit(tmp_path, "--offline", "--account", "root-used-by-key,virtual-mfa", "-k", "ROOT-6")
+    assert run.verdicts == {"test_root_mfa_is_hardware[root-used-by-key]": "passed",
                             "test_root_mfa_is_hardware[virtual-mfa]": "failed"}

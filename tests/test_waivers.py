@@ -10,7 +10,7 @@ import pytest
 
 from awsaudit import catalog
 from awsaudit.waivers import Decision, Waiver, decide, load
-from conftest import REPO, AuditRun, details, make_project, report_data, run_audit
+from conftest import LONE, REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
 
 ALL_CHECKS = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("test_*.py")}
 CONTROLS = catalog.read(REPO / "checks")
@@ -225,11 +225,22 @@ expires = 2099-12-31
 IAM8 = "test_users_get_permissions_only_through_groups"
 
 
+def iam_only(name: str) -> str:
+    """A main twin's root user, users, server certificates and alias, in one region, without its seed calls (its
+    password policy, roles, and every other service's resources in 17 regions): the waived controls judge users' keys
+    and policies and server certificates only, and seeding the rest would only add seconds."""
+    text = twin_text(name)
+    return 'enabled_regions = ["us-east-1"]\n' + text[:text.index("\n[[seed]]")] + "\n"
+
+
+IAM_TWINS = {f"{name}.toml": iam_only(name) for name in ("compliant", "noncompliant")}
+
+
 @pytest.fixture(scope="module")
 def waived(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
     """Both twins, the four waived controls, with the waivers above in the project's waivers.toml."""
     tmp = tmp_path_factory.mktemp("waived")
-    project = make_project(tmp, twins=None, checks=ALL_CHECKS)
+    project = make_project(tmp, twins=IAM_TWINS, checks=ALL_CHECKS)
     (project / "waivers.toml").write_text(WAIVERS, encoding="utf-8")
     return run_audit(tmp, "--offline", "--account", "compliant,noncompliant", "-k", "IAM-6 or IAM-7 or IAM-8 or IAM-11",
                      cwd=project)
@@ -300,7 +311,7 @@ def test_the_exit_code_is_1_while_a_failure_is_not_waived(waived: AuditRun) -> N
 
 def test_the_exit_code_is_0_when_every_failure_is_waived(tmp_path: Path) -> None:
     """IAM-8 is the only failure selected; the waivers file is named with -o, relative to pytest.ini."""
-    project = make_project(tmp_path, twins=None, checks=ALL_CHECKS)
+    project = make_project(tmp_path, twins=IAM_TWINS, checks=ALL_CHECKS)
     (project / "accepted.toml").write_text(WAIVERS.split("\n\n")[0], encoding="utf-8")
     run = run_audit(tmp_path, "--offline", "--account", "noncompliant", "-k", "IAM-8", "-o", "waivers=accepted.toml",
                     cwd=project)
@@ -347,8 +358,8 @@ def test_judges_then_fails(account, findings):
 
 
 def test_a_resources_waiver_does_not_cover_a_failure_that_is_not_about_resources(tmp_path: Path) -> None:
-    project = make_project(tmp_path, checks={"test_x.py": JUDGED_THEN_FAILED})
-    (project / "waivers.toml").write_text('[[waiver]]\ncontrol = "X-1"\naccount = "compliant"\nresources = ["ci"]\n'
+    project = make_project(tmp_path, twins=LONE, checks={"test_x.py": JUDGED_THEN_FAILED})
+    (project / "waivers.toml").write_text('[[waiver]]\ncontrol = "X-1"\naccount = "lone"\nresources = ["ci"]\n'
                                           'justification = "accepted"\nexpires = 2099-12-31\n', encoding="utf-8")
-    run = run_audit(tmp_path, "--offline", "--account", "compliant", cwd=project)
-    assert run.verdicts == {"test_judges_then_fails[compliant]": "failed"}, run.output
+    run = run_audit(tmp_path, "--offline", "--account", "lone", cwd=project)
+    assert run.verdicts == {"test_judges_then_fails[lone]": "failed"}, run.output
