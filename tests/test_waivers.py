@@ -10,7 +10,7 @@ import pytest
 
 from awsaudit import catalog
 from awsaudit.waivers import Decision, Waiver, decide, load
-from conftest import LONE, REPO, AuditRun, details, make_project, report_data, run_audit, twin_text
+from conftest import LONE, REPO, AuditRun, details, make_project, report_data, run_audit, without_resources
 
 ALL_CHECKS = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("test_*.py")}
 CONTROLS = catalog.read(REPO / "checks")
@@ -225,15 +225,8 @@ expires = 2099-12-31
 IAM8 = "test_users_get_permissions_only_through_groups"
 
 
-def iam_only(name: str) -> str:
-    """A main twin's root user, users, server certificates and alias, in one region, without its seed calls (its
-    password policy, roles, and every other service's resources in 17 regions): the waived controls judge users' keys
-    and policies and server certificates only, and seeding the rest would only add seconds."""
-    text = twin_text(name)
-    return 'enabled_regions = ["us-east-1"]\n' + text[:text.index("\n[[seed]]")] + "\n"
-
-
-IAM_TWINS = {f"{name}.toml": iam_only(name) for name in ("compliant", "noncompliant")}
+# The waived controls judge users' keys and policies and server certificates: the main twins' IAM is all they read.
+IAM_TWINS = {f"{name}.toml": without_resources(name) for name in ("compliant", "noncompliant")}
 
 
 @pytest.fixture(scope="module")
