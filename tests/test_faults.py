@@ -221,7 +221,20 @@ def test_each_account_s_data_is_fetched_once_and_shared_by_all_six_controls(
 UNMODELLED_ERROR = "ignore:Exception.IAMException. with code:UserWarning"  # moto's note on errors it does not model
 
 
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore retries a throttled call at once: no back-off before a retry, no client-side rate limit after a
+    throttle. The retries and their count are botocore's and the engine's as in any run; only the waits go."""
+    import botocore.retries.adaptive
+    import botocore.retries.standard
+
+    monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    monkeypatch.setattr(botocore.retries.adaptive.ClientRateLimiter, "on_sending_request",
+                        lambda self, request, **kwargs: None)
+
+
 @pytest.mark.filterwarnings(UNMODELLED_ERROR)
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize("code", ["Throttling", "ThrottlingException", "RequestLimitExceeded"])
 def test_throttling_is_retried_and_the_retries_show_in_the_evidence(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
@@ -237,6 +250,7 @@ def test_throttling_is_retried_and_the_retries_show_in_the_evidence(
 
 
 @pytest.mark.filterwarnings(UNMODELLED_ERROR)
+@pytest.mark.usefixtures("no_backoff")
 def test_throttling_that_outlasts_the_retries_is_an_error_saying_so(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.iam.exceptions import IAMException
