@@ -25,18 +25,17 @@ import pytest
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
 from awsaudit.outputs.report_files import reserve, write_atomically
-from conftest import ROOT_CHECKS, details, make_project, report_data, run_audit, twin_text
+from conftest import ROOT_CHECKS, details, make_project, report_data, run_audit
 
 
 def audit_in_process(pytester: pytest.Pytester, *args: str, checks: dict[str, str] | None = None,
-                     twins: tuple[str, ...] = ("compliant",)) -> pytest.RunResult:
-    """The offline audit of the given twins (none: a plain compliant one), run in this process so moto's answers
-    can be bent.
+                     twins: dict[str, str] | None = None) -> pytest.RunResult:
+    """The offline audit of the given twins (name -> text; default: a plain compliant one), run in this process so
+    moto's answers can be bent.
 
     Its HTML report is `report_of(pytester)`.
     """
-    chosen = {f"{t}.toml": twin_text(t) for t in twins} if twins else {"compliant.toml": PLAIN_COMPLIANT}
-    project = make_project(pytester.path, twins=chosen, checks=checks)
+    project = make_project(pytester.path, twins=twins or {"compliant.toml": PLAIN_COMPLIANT}, checks=checks)
     return pytester.runpytest_inprocess("--rootdir", str(project), "-c", str(project / "pytest.ini"), "--offline",
                                         "-p", "no:cacheprovider", f"--html={report_of(pytester)}", *args,
                                         str(project / "checks"))
@@ -51,6 +50,31 @@ password = true
 password_last_used = "120 days ago"
 mfa = "hardware"
 '''
+
+
+# The noncompliant twin's root user alone (root used daily, without MFA, with an old key and certificate): every
+# root control fails on it, as on the whole twin, and it costs next to nothing to serve.
+ROOT_NONCOMPLIANT = '''account_id = "222222222222"
+alias = "noncompliant-example"
+enabled_regions = ["us-east-1"]
+
+[root]
+password = true
+password_last_used = "2 days ago"
+mfa = "none"
+
+[[root.access_keys]]
+slot = 1
+last_rotated = "500 days ago"
+last_used = "1 day ago"
+
+[[root.certificates]]
+slot = 1
+last_rotated = "400 days ago"
+'''
+
+# Two accounts: one passes every root control, the other fails them all.
+TWO_ACCOUNTS = {"compliant.toml": PLAIN_COMPLIANT, "noncompliant.toml": ROOT_NONCOMPLIANT}
 
 
 def report_of(pytester: pytest.Pytester) -> Path:
@@ -134,7 +158,7 @@ def test_writes_through_its_own_client(account):
 
 
 def test_data_errors_in_a_control_body_are_errors_not_failures(pytester: pytest.Pytester) -> None:
-    result = audit_in_process(pytester, checks={"test_body.py": BODY_CONTROLS}, twins=())
+    result = audit_in_process(pytester, checks={"test_body.py": BODY_CONTROLS})
     out = result.stdout.str()
     assert "compliant (111111111111, compliant-example): 0 passed, 0 failed, 3 errors, 0 waived, 0 not applicable" in out
     assert "ERROR  X-3 Reads through the engine's client in its body: could not evaluate: " \
@@ -182,7 +206,7 @@ def test_each_account_s_data_is_fetched_once_and_shared_by_all_six_controls(
     monkeypatch.setattr(awsaudit.offline, "seed", seed)
     handlers = [("before-call", count), *botocore.handlers.BUILTIN_HANDLERS]
     monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS", handlers)
-    result = audit_in_process(pytester, twins=("compliant", "noncompliant"))
+    result = audit_in_process(pytester, twins=TWO_ACCOUNTS)
     result.assert_outcomes(passed=5, failed=6, skipped=1)
     reads = {name: n for name, n in calls.items() if name.split(":")[1].startswith(("Get", "List", "Generate"))}
     assert reads == {
@@ -197,7 +221,20 @@ def test_each_account_s_data_is_fetched_once_and_shared_by_all_six_controls(
 UNMODELLED_ERROR = "ignore:Exception.IAMException. with code:UserWarning"  # moto's note on errors it does not model
 
 
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore retries a throttled call at once: no back-off before a retry, no client-side rate limit after a
+    throttle. The retries and their count are botocore's and the engine's as in any run; only the waits go."""
+    import botocore.retries.adaptive
+    import botocore.retries.standard
+
+    monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    monkeypatch.setattr(botocore.retries.adaptive.ClientRateLimiter, "on_sending_request",
+                        lambda self, request, **kwargs: None)
+
+
 @pytest.mark.filterwarnings(UNMODELLED_ERROR)
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize("code", ["Throttling", "ThrottlingException", "RequestLimitExceeded"])
 def test_throttling_is_retried_and_the_retries_show_in_the_evidence(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
@@ -213,6 +250,7 @@ def test_throttling_is_retried_and_the_retries_show_in_the_evidence(
 
 
 @pytest.mark.filterwarnings(UNMODELLED_ERROR)
+@pytest.mark.usefixtures("no_backoff")
 def test_throttling_that_outlasts_the_retries_is_an_error_saying_so(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.iam.exceptions import IAMException
@@ -264,7 +302,7 @@ def test_an_account_that_cannot_be_reached_errors_alone(
         return real(backend, *args, **kwargs)
 
     monkeypatch.setattr(STSBackend, "assume_role", assume_role)
-    result = audit_in_process(pytester, twins=("compliant", "noncompliant"))
+    result = audit_in_process(pytester, twins=TWO_ACCOUNTS)
     result.assert_outcomes(passed=5, skipped=1, errors=6)
     out = result.stdout.str()
     assert "noncompliant: 0 passed, 0 failed, 6 errors, 0 waived, 0 not applicable" in out
@@ -318,8 +356,9 @@ def test_a_report_gone_before_download_is_generated_again_once(
 
 
 def test_a_profile_that_signs_in_to_another_account_is_not_audited(tmp_path: Path) -> None:
+    project = make_project(tmp_path, twins=TWO_ACCOUNTS)
     run = run_audit(tmp_path, "--offline", "--account", "compliant,noncompliant",
-                    "-o", "account_ids=compliant = 999999999999")
+                    "-o", "account_ids=compliant = 999999999999", cwd=project)
     assert set(run.verdicts.values()) >= {"error", "failed"}
     assert {v for t, v in run.verdicts.items() if t.endswith("[compliant]")} == {"error"}
     assert ("compliant: account identity: profile compliant signs in to account 111111111111, but account_ids "
@@ -344,7 +383,7 @@ def test_an_endpoint_that_does_not_answer_is_an_error_in_bounded_time(tmp_path: 
         config.write_text(profile)
         started = time.monotonic()
         run = run_audit(tmp_path, "--account", "silent", "-o", "aws_read_timeout=1", "-o", "aws_connect_timeout=1",
-                        "-o", "aws_max_attempts=2",
+                        "-o", "aws_max_attempts=2", cwd=make_project(tmp_path, twins={}),  # the root controls
                         env={"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
         waited = time.monotonic() - started
     assert len(run.verdicts) >= 6 and set(run.verdicts.values()) == {"error"}, run.output
@@ -392,7 +431,8 @@ def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_a_run_stopped_early_is_marked_incomplete_with_xdist_too(tmp_path: Path) -> None:
-    run = run_audit(tmp_path, "--offline", "--account", "noncompliant", "-x", "-n", "2")
+    project = make_project(tmp_path, twins={"noncompliant.toml": ROOT_NONCOMPLIANT})
+    run = run_audit(tmp_path, "--offline", "--account", "noncompliant", "-x", "-n", "2", cwd=project)
     assert "INCOMPLETE: " in run.output
     assert "INCOMPLETE: " in run.report.read_text(encoding="utf-8")
 
@@ -400,8 +440,7 @@ def test_a_run_stopped_early_is_marked_incomplete_with_xdist_too(tmp_path: Path)
 @pytest.mark.parametrize("signal_name", ["INT", "TERM"])
 def test_an_interrupted_run_still_writes_a_whole_report_marked_incomplete(tmp_path: Path, signal_name: str) -> None:
     checks = {**ROOT_CHECKS, "test_zz_stop.py": STOPPER.replace("{signal}", signal_name)}
-    project = make_project(tmp_path, twins={f"{t}.toml": twin_text(t) for t in ("compliant", "noncompliant")},
-                           checks=checks)
+    project = make_project(tmp_path, twins=TWO_ACCOUNTS, checks=checks)
     run = run_audit(tmp_path, "--offline", cwd=project)
     assert run.returncode == 2, run.output
     page = run.report.read_text(encoding="utf-8")
