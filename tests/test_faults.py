@@ -25,7 +25,7 @@ import pytest
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
 from awsaudit.outputs.report_files import reserve, write_atomically
-from conftest import ROOT_CHECKS, details, make_project, report_data, run_audit
+from conftest import LONE, ROOT_CHECKS, details, make_project, report_data, run_audit
 
 
 def audit_in_process(pytester: pytest.Pytester, *args: str, checks: dict[str, str] | None = None,
@@ -174,8 +174,11 @@ def test_data_errors_in_a_control_body_are_errors_not_failures(pytester: pytest.
 
 
 def test_debug_logging_leaks_no_credentials(tmp_path: Path) -> None:
-    """At DEBUG, botocore would log AssumeRole's secret key and every request's session token."""
-    run = run_audit(tmp_path, "--offline", "--account", "compliant", "--log-level=DEBUG", "-o", "log_cli=true")
+    """At DEBUG, botocore would log AssumeRole's secret key and every request's session token: the twin's seeding
+    and the audit each assume a role, and the AWS libraries' loggers are quieted for the whole audit, whatever
+    services its controls read."""
+    project = make_project(tmp_path, twins=LONE)
+    run = run_audit(tmp_path, "--offline", "--log-level=DEBUG", "-o", "log_cli=true", cwd=project)
     written = run.output + run.report.read_text(encoding="utf-8") + run.junit.read_text(encoding="utf-8")
     assert run.returncode == 0, run.output
     for secret in ("SecretAccessKey", "SessionToken", "X-Amz-Security-Token", "offline-twin-secret"):
