@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import re
+import tempfile
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,7 +50,8 @@ def audit_over_a_server(folder: Path) -> dict[str, object]:
             run = run_audit(folder, "--account", "compliant,noncompliant", env=live_env(config, folder))
             asked = {account_id: bool(iam_backends[account_id]["aws"].credential_report)
                      for account_id in TWINS.values()}
-    return {"returncode": run.returncode, "output": run.output, "asked_for_a_report": asked}
+    return {"returncode": run.returncode, "output": run.output, "report": str(run.report), "junit": str(run.junit),
+            "asked_for_a_report": asked}
 
 
 @pytest.fixture(scope="session")
@@ -58,15 +60,15 @@ def live_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, dict
     under xdist the first worker to need it serves the twins and runs it, the others wait and read what it wrote.
     Also, by account id, whether the server's own backends were asked for a credential report."""
     base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "live-audit"
-    folder.mkdir(exist_ok=True)
-    with open(folder / "lock", "w") as lock:
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "live-audit"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        done = folder / "run.json"
-        if not done.exists():
-            done.write_text(json.dumps(audit_over_a_server(folder)), encoding="utf-8")
+        done = shared / "run.json"
+        if not done.exists():  # a folder of its own: an attempt that failed leaves its files behind
+            done.write_text(json.dumps(audit_over_a_server(Path(tempfile.mkdtemp(dir=shared)))), encoding="utf-8")
         kept = json.loads(done.read_text(encoding="utf-8"))
-    run = AuditRun(kept["returncode"], kept["output"], folder / "report.html", folder / "junit.xml")
+    run = AuditRun(kept["returncode"], kept["output"], Path(kept["report"]), Path(kept["junit"]))
     return run, kept["asked_for_a_report"]
 
 

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from html import unescape
@@ -70,9 +71,10 @@ def audit_in_shards(work: Path) -> dict[str, object]:
                 started = [pool.submit(shard, index) for index in (1, 2, 3)]
                 whole = pool.submit(single)
                 shards = [each.result() for each in started]
-    files = [work / f"shard-{index}.jsonl" for index in (1, 2, 3)]
-    merged = merge(work / "merged", *files)
-    return {"single": kept(whole.result()), "shards": [kept(run) for run in shards], "merged": kept(merged)}
+            files = [work / f"shard-{index}.jsonl" for index in (1, 2, 3)]
+            merged = merge(work / "merged", *files)
+    return {"single": kept(whole.result()), "shards": [kept(run) for run in shards], "merged": kept(merged),
+            "files": [str(file) for file in files], "work": str(work)}
 
 
 def kept(run: AuditRun) -> dict[str, object]:
@@ -88,17 +90,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """The shards, the single run and the merge, made once for the session: under xdist the first worker to need
     them serves the twins and runs them, the others wait and read what it wrote."""
     base = tmp_path_factory.getbasetemp()
-    work = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shards-live"
-    work.mkdir(exist_ok=True)
-    with open(work / "lock", "w") as lock:
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shards-live"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        done = work / "runs.json"
-        if not done.exists():
-            done.write_text(json.dumps(audit_in_shards(work)), encoding="utf-8")
+        done = shared / "runs.json"
+        if not done.exists():  # a folder of its own: an attempt that failed leaves its files behind
+            done.write_text(json.dumps(audit_in_shards(Path(tempfile.mkdtemp(dir=shared)))), encoding="utf-8")
         made = json.loads(done.read_text(encoding="utf-8"))
     return {"single": restored(made["single"]), "shards": [restored(run) for run in made["shards"]],
-            "merged": restored(made["merged"]), "files": [work / f"shard-{index}.jsonl" for index in (1, 2, 3)],
-            "work": work}
+            "merged": restored(made["merged"]), "files": [Path(file) for file in made["files"]],
+            "work": Path(made["work"])}
 
 
 def rows(report: Path) -> dict[str, list[str]]:
