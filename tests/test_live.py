@@ -8,10 +8,12 @@ reach is the moto server this module starts on 127.0.0.1 (seeded with two twins,
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import re
+import tempfile
 import tomllib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,76 +27,94 @@ from emulated import isolated_moto_server
 TWINS = {"compliant": "111111111111", "noncompliant": "222222222222"}
 
 
-@dataclass(frozen=True)
-class Live:
-    """A running moto server seeded with the twins, and the AWS config and environment that reach it."""
-
-    url: str
-    twins: dict[str, twins.Twin]
-    config: Path
-    env: dict[str, str]
+def load_twins() -> dict[str, twins.Twin]:
+    now = datetime.now(timezone.utc)
+    return {name: twins.load(REPO / "fixtures" / f"{name}.toml", now) for name in TWINS}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """One server for the module: starting it and seeding two accounts is most of this file's run time."""
-    # run_audit passes os.environ on: no AWS_* variable of the caller may reach the subprocess. IMDS is off and
-    # proxies bypassed, so nothing but 127.0.0.1 is ever contacted.
+def live_env(config: Path, where: Path) -> dict[str, str]:
+    # run_audit passes os.environ on without its AWS_* variables, IMDS off and proxies bypassed: nothing but
+    # 127.0.0.1 is ever contacted.
+    return {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(where / "none"),
+            "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def audit_over_a_server(folder: Path) -> dict[str, object]:
+    """A moto server seeded with the two twins (starting it and seeding them is most of this file's run time), the
+    audit of both accounts through it, and which accounts the server was asked for a credential report: only
+    GenerateCredentialReport, sent by the audit over HTTP, sets one in the server's process."""
     with isolated_moto_server() as (url, _):
-        now = datetime.now(timezone.utc)
-        loaded = {name: twins.load(REPO / "fixtures" / f"{name}.toml", now) for name in TWINS}
-        workdir = tmp_path_factory.mktemp("live")
+        loaded = load_twins()
         with offline.emulate(list(loaded.values()), endpoint_url=url):
-            config = offline.write_config(list(loaded.values()), workdir / "config", endpoint_url=url)
-            env = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(workdir / "none"),
-                   "AWS_EC2_METADATA_DISABLED": "true"}
-            yield Live(url, loaded, config, env)
+            config = offline.write_config(list(loaded.values()), folder / "config", endpoint_url=url)
+            run = run_audit(folder, "--account", "compliant,noncompliant", env=live_env(config, folder))
+            asked = {account_id: bool(iam_backends[account_id]["aws"].credential_report)
+                     for account_id in TWINS.values()}
+    return {"returncode": run.returncode, "output": run.output, "report": str(run.report), "junit": str(run.junit),
+            "asked_for_a_report": asked}
 
 
-@pytest.fixture(scope="module")
-def live_audit(live: Live, tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
-    """The audit of both accounts, run once and read by every test of the live run."""
-    return run_audit(tmp_path_factory.mktemp("live-audit"), "--account", "compliant,noncompliant", env=live.env)
+@pytest.fixture(scope="session")
+def live_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, dict[str, bool]]:
+    """The audit of both accounts over the server, run once for the session and read by every test of the live run:
+    under xdist the first worker to need it serves the twins and runs it, the others wait and read what it wrote.
+    Also, by account id, whether the server's own backends were asked for a credential report."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "live-audit"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "run.json"
+        if not done.exists():  # a folder of its own: an attempt that failed leaves its files behind
+            done.write_text(json.dumps(audit_over_a_server(Path(tempfile.mkdtemp(dir=shared)))), encoding="utf-8")
+        kept = json.loads(done.read_text(encoding="utf-8"))
+    run = AuditRun(kept["returncode"], kept["output"], Path(kept["report"]), Path(kept["junit"]))
+    return run, kept["asked_for_a_report"]
 
 
 def expected(twin: str) -> dict[str, str]:
     return tomllib.loads((REPO / "fixtures" / f"{twin}.toml").read_text(encoding="utf-8"))["expect"]
 
 
-def test_live_audit_exits_1_and_reached_the_server(live: Live, live_audit: AuditRun) -> None:
+def test_live_audit_exits_1_and_reached_the_server(live_audit: tuple[AuditRun, dict[str, bool]]) -> None:
     """Exit 1 because noncompliant fails; the server's own backends prove the audit asked it, not an in-process mock."""
-    assert live_audit.returncode == 1, live_audit.output
-    assert "Traceback" not in live_audit.output, live_audit.output
+    run, asked_for_a_report = live_audit
+    assert run.returncode == 1, run.output
+    assert "Traceback" not in run.output, run.output
     for account_id in TWINS.values():
-        # Only GenerateCredentialReport, sent by the audit over HTTP, sets this in the server's process.
-        assert iam_backends[account_id]["aws"].credential_report, f"{account_id} was never asked for a report"
+        assert asked_for_a_report[account_id], f"{account_id} was never asked for a report"
 
 
-def test_live_verdicts_and_identities_are_the_twins(live_audit: AuditRun) -> None:
+def test_live_verdicts_and_identities_are_the_twins(live_audit: tuple[AuditRun, dict[str, bool]]) -> None:
     """Every control on every account judges as the twin declares, with the account id AWS (moto) reported."""
-    verdicts, properties = live_audit.verdicts, live_audit.properties
-    assert verdicts, live_audit.output
+    run = live_audit[0]
+    verdicts, properties = run.verdicts, run.properties
+    assert verdicts, run.output
     got: dict[str, dict[str, str]] = {}
     for test_id, verdict in verdicts.items():
         props = properties[test_id]
         assert props.get("account_id") == TWINS[props["account"]], (test_id, props)
         got.setdefault(props["account"], {})[props["control_id"]] = verdict
-    assert got == {twin: expected(twin) for twin in TWINS}, live_audit.output
+    assert got == {twin: expected(twin) for twin in TWINS}, run.output
 
 
-def test_live_report_and_summary_name_both_accounts(live: Live, live_audit: AuditRun) -> None:
+def test_live_report_and_summary_name_both_accounts(live_audit: tuple[AuditRun, dict[str, bool]]) -> None:
     """The HTML report and the console summary are what an auditor reads: each account, its id and alias."""
-    html = live_audit.report.read_text(encoding="utf-8")
+    run, loaded = live_audit[0], load_twins()
+    html = run.report.read_text(encoding="utf-8")
     for name, account_id in TWINS.items():
         assert account_id in html
-        assert live.twins[name].alias and live.twins[name].alias in html
-        summary = re.search(rf"^{name} \({account_id}, {live.twins[name].alias}\): .*$", live_audit.output, re.M)
-        assert summary, live_audit.output
+        assert loaded[name].alias and loaded[name].alias in html
+        summary = re.search(rf"^{name} \({account_id}, {loaded[name].alias}\): .*$", run.output, re.M)
+        assert summary, run.output
 
 
-def test_unknown_account_is_a_usage_error(live: Live, tmp_path: Path) -> None:
-    """A mistyped profile stops the run before any control, naming the profiles that do exist."""
-    run = run_audit(tmp_path, "--account", "nosuch", env=live.env)
+def test_unknown_account_is_a_usage_error(tmp_path: Path) -> None:
+    """A mistyped profile stops the run before any control, naming the profiles that do exist (those of a config
+    file reaching a moto server, which it has no need to seed)."""
+    with isolated_moto_server() as (url, _):
+        config = offline.write_config(list(load_twins().values()), tmp_path / "config", endpoint_url=url)
+        run = run_audit(tmp_path, "--account", "nosuch", env=live_env(config, tmp_path))
     assert run.returncode == 4, run.output
     assert "Traceback" not in run.output, run.output
     message = next((line for line in run.output.splitlines() if "nosuch" in line), "")

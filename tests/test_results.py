@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, AuditRun, make_project, run_audit
+from conftest import LONE, REPO, AuditRun, make_project, run_audit
 
 
 def lines(path: Path) -> list[dict]:
@@ -46,7 +46,8 @@ def test_each_resource_judged_is_a_finding_with_its_arn(results: tuple[AuditRun,
 def test_an_earlier_results_file_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
     path.write_text("earlier\n", encoding="utf-8")
-    run = run_audit(tmp_path, "--offline", "--account", "compliant", "--control", "ROOT-1", f"--results={path}")
+    project = make_project(tmp_path, twins=LONE)
+    run = run_audit(tmp_path, "--offline", "--account", "lone", "--control", "ROOT-1", f"--results={path}", cwd=project)
     assert run.returncode == 0, run.output
     assert path.read_text(encoding="utf-8") == "earlier\n"
     assert [record["control"] for record in lines(tmp_path / "results-2.jsonl")] == ["ROOT-1"]
@@ -54,7 +55,8 @@ def test_an_earlier_results_file_is_kept(tmp_path: Path) -> None:
 
 def test_a_run_that_audits_nothing_writes_no_results_file(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
-    run = run_audit(tmp_path, "--offline", "-k", "nosuchcontrol", f"--results={path}")
+    project = make_project(tmp_path, twins=LONE)
+    run = run_audit(tmp_path, "--offline", "-k", "nosuchcontrol", f"--results={path}", cwd=project)
     assert run.returncode == 5, run.output
     assert not path.exists()
 
@@ -99,11 +101,11 @@ def test_fails_then_errors(breaks_on_teardown):
 
 
 def test_a_failure_then_an_error_in_teardown_is_one_result_that_says_both(tmp_path: Path) -> None:
-    project = make_project(tmp_path, checks={"test_x.py": FAILS_THEN_ERRORS})
+    project = make_project(tmp_path, twins=LONE, checks={"test_x.py": FAILS_THEN_ERRORS})
     path = tmp_path / "results.jsonl"
-    run = run_audit(tmp_path, "--offline", "--account", "compliant", f"--results={path}", cwd=project)
+    run = run_audit(tmp_path, "--offline", "--account", "lone", f"--results={path}", cwd=project)
     [record] = lines(path)
     assert record["verdict"] == "failed", record
     assert record["reason"].startswith("not compliant; teardown: "), record
     assert "RuntimeError" in record["reason"] or "cleanup broke" in record["reason"], record
-    assert "compliant (111111111111, compliant-example): 0 passed, 1 failed, 0 errors" in run.output
+    assert "lone (100000000001): 0 passed, 1 failed, 0 errors" in run.output

@@ -123,11 +123,11 @@ def test_an_accounts_file_pins_ids_and_account_picks_from_it(tmp_path: Path) -> 
     """--account picks from the file by name or id; an account that signs in elsewhere is refused, as a pin is."""
     path = tmp_path / "accounts.toml"
     path.write_text('offline = true\n[[account]]\nname = "compliant"\nid = "111111111111"\nprofile = "compliant"\n'
-                    '[[account]]\nname = "wrong"\nid = "555555555555"\nprofile = "noncompliant"\n', encoding="utf-8")
+                    '[[account]]\nname = "wrong"\nid = "555555555555"\nprofile = "virtual-mfa"\n', encoding="utf-8")
     run = run_audit(tmp_path, "--offline", f"--accounts-file={path}", "--account=555555555555", "--control=ROOT-1")
     assert run.returncode == 1, run.output
     assert run.verdicts == {"test_root_has_no_active_access_keys[wrong]": "error"}, run.output
-    assert (f"profile noncompliant signs in to account 222222222222, but --accounts-file {path} pins wrong to "
+    assert (f"profile virtual-mfa signs in to account 666666666666, but --accounts-file {path} pins wrong to "
             "555555555555" in run.messages("error")["test_root_has_no_active_access_keys[wrong]"])
 
 

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from html import unescape
@@ -19,7 +21,8 @@ from awsaudit import offline, twins
 from conftest import REPO, AuditRun, report_data, run_audit
 from emulated import isolated_moto_server
 
-TWINS = {"compliant": "111111111111", "noncompliant": "222222222222", "no-root-password": "777777777777",
+# Edge twins, cheap to seed; one has an alias, which the account tables carry.
+TWINS = {"securityhub-some-regions": "125000000001", "virtual-mfa": "666666666666", "no-root-password": "777777777777",
          "root-key-slot-2": "333333333333"}
 CONTROLS = ("--control", "ROOT-1,ROOT-5,IAM-1")
 
@@ -39,13 +42,12 @@ def merge(tmp: Path, *files: Path, env: dict[str, str] | None = None) -> AuditRu
     return AuditRun(done.returncode, done.stdout + done.stderr, report, junit)
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """One run over the four accounts, and three shards of the same accounts file run side by side."""
+def audit_in_shards(work: Path) -> dict[str, object]:
+    """One run over the four accounts, and three shards of the same accounts file run side by side, against a moto
+    server seeded with the twins; then the shards merged."""
     with isolated_moto_server() as (url, _):
         now = datetime.now(timezone.utc)
         loaded = [twins.load(REPO / "fixtures" / f"{name}.toml", now) for name in TWINS]
-        work = tmp_path_factory.mktemp("shards")
         with offline.emulate(loaded, endpoint_url=url):
             config = offline.write_config(loaded, work / "config", endpoint_url=url)
             env = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(work / "none"),
@@ -70,8 +72,35 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
                 whole = pool.submit(single)
                 shards = [each.result() for each in started]
             files = [work / f"shard-{index}.jsonl" for index in (1, 2, 3)]
-            yield {"single": whole.result(), "shards": shards, "files": files, "work": work,
-                   "merged": merge(work / "merged", *files)}
+            merged = merge(work / "merged", *files)
+    return {"single": kept(whole.result()), "shards": [kept(run) for run in shards], "merged": kept(merged),
+            "files": [str(file) for file in files], "work": str(work)}
+
+
+def kept(run: AuditRun) -> dict[str, object]:
+    return {"returncode": run.returncode, "output": run.output, "report": str(run.report), "junit": str(run.junit)}
+
+
+def restored(run: dict) -> AuditRun:
+    return AuditRun(run["returncode"], run["output"], Path(run["report"]), Path(run["junit"]))
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The shards, the single run and the merge, made once for the session: under xdist the first worker to need
+    them serves the twins and runs them, the others wait and read what it wrote."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shards-live"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "runs.json"
+        if not done.exists():  # a folder of its own: an attempt that failed leaves its files behind
+            done.write_text(json.dumps(audit_in_shards(Path(tempfile.mkdtemp(dir=shared)))), encoding="utf-8")
+        made = json.loads(done.read_text(encoding="utf-8"))
+    return {"single": restored(made["single"]), "shards": [restored(run) for run in made["shards"]],
+            "merged": restored(made["merged"]), "files": [Path(file) for file in made["files"]],
+            "work": Path(made["work"])}
 
 
 def rows(report: Path) -> dict[str, list[str]]:
@@ -103,9 +132,9 @@ def test_each_shard_audits_its_slice_of_the_accounts(runs: dict) -> None:
         size = len(accounts)
         assert f"shard: shard {index} of 3: {size} of 4 accounts" in run.output, run.output
         audited.append(accounts)
-    # Contiguous slices of the ids sorted: 111, 222 | 333 | ... no: 4 over 3 is 1, 1, 2.
+    # Contiguous slices of the ids sorted, 4 over 3 as 1, 1, 2: 125... | 333... | 666..., 777...
     assert [len(accounts) for accounts in audited] == [1, 1, 2]
-    assert audited == [{"compliant"}, {"noncompliant"}, {"root-key-slot-2", "no-root-password"}]
+    assert audited == [{"securityhub-some-regions"}, {"root-key-slot-2"}, {"virtual-mfa", "no-root-password"}]
 
 
 def test_the_merge_says_what_one_run_says(runs: dict) -> None:
@@ -128,7 +157,7 @@ def test_a_missing_shard_makes_the_merge_incomplete(runs: dict, tmp_path: Path) 
     banner = "INCOMPLETE: shard 3 of 3 is missing (no results file given for it)"
     assert banner in merged.output
     assert banner in merged.report.read_text(encoding="utf-8")
-    assert {props["account"] for props in merged.properties.values()} == {"compliant", "noncompliant"}
+    assert {props["account"] for props in merged.properties.values()} == {"securityhub-some-regions", "root-key-slot-2"}
 
 
 def test_an_unfinished_shard_makes_the_merge_incomplete(runs: dict, tmp_path: Path) -> None:
@@ -140,7 +169,7 @@ def test_an_unfinished_shard_makes_the_merge_incomplete(runs: dict, tmp_path: Pa
     merged = merge(tmp_path / "out", *runs["files"][:2], cut)
     assert merged.returncode == 2, merged.output
     assert re.search(r"INCOMPLETE: shard 3 of 3 did not finish \(its results file has no end record; its accounts: "
-                     r"(no-root-password, root-key-slot-2|root-key-slot-2, no-root-password)\)", merged.output), \
+                     r"(no-root-password, virtual-mfa|virtual-mfa, no-root-password)\)", merged.output), \
         merged.output
 
 
