@@ -8,11 +8,7 @@ reach is the moto server this module starts on 127.0.0.1 (seeded with two twins,
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 import re
-import tempfile
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,10 +35,13 @@ def live_env(config: Path, where: Path) -> dict[str, str]:
             "AWS_EC2_METADATA_DISABLED": "true"}
 
 
-def audit_over_a_server(folder: Path) -> dict[str, object]:
+@pytest.fixture(scope="module")
+def live_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, dict[str, bool]]:
     """A moto server seeded with the two twins (starting it and seeding them is most of this file's run time), the
-    audit of both accounts through it, and which accounts the server was asked for a credential report: only
-    GenerateCredentialReport, sent by the audit over HTTP, sets one in the server's process."""
+    audit of both accounts through it, and, by account id, whether the server's own backends were asked for a
+    credential report: only GenerateCredentialReport, sent by the audit over HTTP, sets one in the server's process.
+    Run once: the module's tests share one xdist worker (tests/conftest.py)."""
+    folder = tmp_path_factory.mktemp("live-audit")
     with isolated_moto_server() as (url, _):
         loaded = load_twins()
         with offline.emulate(list(loaded.values()), endpoint_url=url):
@@ -50,26 +49,7 @@ def audit_over_a_server(folder: Path) -> dict[str, object]:
             run = run_audit(folder, "--account", "compliant,noncompliant", env=live_env(config, folder))
             asked = {account_id: bool(iam_backends[account_id]["aws"].credential_report)
                      for account_id in TWINS.values()}
-    return {"returncode": run.returncode, "output": run.output, "report": str(run.report), "junit": str(run.junit),
-            "asked_for_a_report": asked}
-
-
-@pytest.fixture(scope="session")
-def live_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, dict[str, bool]]:
-    """The audit of both accounts over the server, run once for the session and read by every test of the live run:
-    under xdist the first worker to need it serves the twins and runs it, the others wait and read what it wrote.
-    Also, by account id, whether the server's own backends were asked for a credential report."""
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "live-audit"
-    shared.mkdir(exist_ok=True)
-    with open(shared / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = shared / "run.json"
-        if not done.exists():  # a folder of its own: an attempt that failed leaves its files behind
-            done.write_text(json.dumps(audit_over_a_server(Path(tempfile.mkdtemp(dir=shared)))), encoding="utf-8")
-        kept = json.loads(done.read_text(encoding="utf-8"))
-    run = AuditRun(kept["returncode"], kept["output"], Path(kept["report"]), Path(kept["junit"]))
-    return run, kept["asked_for_a_report"]
+    return run, asked
 
 
 def expected(twin: str) -> dict[str, str]:

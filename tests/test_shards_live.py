@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from html import unescape
@@ -42,9 +39,12 @@ def merge(tmp: Path, *files: Path, env: dict[str, str] | None = None) -> AuditRu
     return AuditRun(done.returncode, done.stdout + done.stderr, report, junit)
 
 
-def audit_in_shards(work: Path) -> dict[str, object]:
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """One run over the four accounts, and three shards of the same accounts file run side by side, against a moto
-    server seeded with the twins; then the shards merged."""
+    server seeded with the twins; then the shards merged. Made once: the module's tests share one xdist worker
+    (tests/conftest.py)."""
+    work = tmp_path_factory.mktemp("shards")
     with isolated_moto_server() as (url, _):
         now = datetime.now(timezone.utc)
         loaded = [twins.load(REPO / "fixtures" / f"{name}.toml", now) for name in TWINS]
@@ -73,34 +73,7 @@ def audit_in_shards(work: Path) -> dict[str, object]:
                 shards = [each.result() for each in started]
             files = [work / f"shard-{index}.jsonl" for index in (1, 2, 3)]
             merged = merge(work / "merged", *files)
-    return {"single": kept(whole.result()), "shards": [kept(run) for run in shards], "merged": kept(merged),
-            "files": [str(file) for file in files], "work": str(work)}
-
-
-def kept(run: AuditRun) -> dict[str, object]:
-    return {"returncode": run.returncode, "output": run.output, "report": str(run.report), "junit": str(run.junit)}
-
-
-def restored(run: dict) -> AuditRun:
-    return AuditRun(run["returncode"], run["output"], Path(run["report"]), Path(run["junit"]))
-
-
-@pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """The shards, the single run and the merge, made once for the session: under xdist the first worker to need
-    them serves the twins and runs them, the others wait and read what it wrote."""
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shards-live"
-    shared.mkdir(exist_ok=True)
-    with open(shared / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = shared / "runs.json"
-        if not done.exists():  # a folder of its own: an attempt that failed leaves its files behind
-            done.write_text(json.dumps(audit_in_shards(Path(tempfile.mkdtemp(dir=shared)))), encoding="utf-8")
-        made = json.loads(done.read_text(encoding="utf-8"))
-    return {"single": restored(made["single"]), "shards": [restored(run) for run in made["shards"]],
-            "merged": restored(made["merged"]), "files": [Path(file) for file in made["files"]],
-            "work": Path(made["work"])}
+    return {"single": whole.result(), "shards": shards, "merged": merged, "files": files, "work": work}
 
 
 def rows(report: Path) -> dict[str, list[str]]:
