@@ -37,6 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
 SHARED_AUDITS = ("offline_audit", "main_twins_audit")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """For xdist's --dist loadgroup (pytest.ini): a module's tests run on one worker, so an audit its module-scoped
     fixture runs is run once; and the tests that read a shared audit run on one worker too, so no worker sits idle
