@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from dataclasses import replace
 from pathlib import Path
@@ -401,18 +402,25 @@ def test_a_requirement_passes_only_when_all_its_controls_ran() -> None:
 
 # -- a --framework run -------------------------------------------------------------------------------------------------
 
-# The whole benchmark's view over the two main twins, one run per framework for the whole session: under xdist the
-# first worker to need it runs it and the others read what it wrote.
 @pytest.fixture(scope="session")
-def cis5(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
-    return shared_run(tmp_path_factory, "framework-cis5", "--offline", "--account", "compliant,noncompliant",
-                      "--framework", "CIS AWS 5.0")
+def framework_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, AuditRun]:
+    """The whole benchmark's view over the two main twins, CIS 5.0's and CIS 7.0's, each run once for the session:
+    under xdist the first worker to need them runs both side by side, and the others wait and read what it wrote."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = {framework: pool.submit(shared_run, tmp_path_factory, f"framework-{FRAMEWORKS[framework].marker}",
+                                          "--offline", "--account", "compliant,noncompliant", "--framework", framework)
+                   for framework in (CIS_5, CIS_7)}
+        return {framework: run.result() for framework, run in started.items()}
 
 
 @pytest.fixture(scope="session")
-def cis7(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
-    return shared_run(tmp_path_factory, "framework-cis7", "--offline", "--account", "compliant,noncompliant",
-                      "--framework", "CIS AWS 7.0")
+def cis5(framework_runs: dict[str, AuditRun]) -> AuditRun:
+    return framework_runs[CIS_5]
+
+
+@pytest.fixture(scope="session")
+def cis7(framework_runs: dict[str, AuditRun]) -> AuditRun:
+    return framework_runs[CIS_7]
 
 
 def framework_table(run: AuditRun) -> list[list[str]]:
