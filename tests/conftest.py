@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,11 +18,16 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from awsaudit.aws import MODULES
 from awsaudit.frameworks import marker_lines
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The property tests draw the same examples on every run: CI's verdict on a commit never depends on the draw.
+settings.register_profile("suite", derandomize=True)
+settings.load_profile("suite")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -163,7 +169,7 @@ def shared_run(factory: pytest.TempPathFactory, name: str, *args: str,
                files: dict[str, str] | None = None) -> AuditRun:
     """`pytest ARGS` in the project root, run once for the whole test session: under xdist the first worker to need it
     runs it and the others wait and read what it wrote. `files` are written to its folder first (a waivers file);
-    `{folder}` in an argument is that folder."""
+    `{folder}` in an argument is that folder, one per attempt (one that failed leaves its files behind)."""
     base = factory.getbasetemp()
     # Under xdist each worker's folder is in the session's; without it, the session's folder is the base itself.
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
@@ -172,12 +178,14 @@ def shared_run(factory: pytest.TempPathFactory, name: str, *args: str,
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = shared / "run.json"
         if not done.exists():
+            folder = Path(tempfile.mkdtemp(dir=shared))
             for file, text in (files or {}).items():
-                (shared / file).write_text(text, encoding="utf-8")
-            run = run_audit(shared, *(arg.replace("{folder}", str(shared)) for arg in args))
-            done.write_text(json.dumps({"returncode": run.returncode, "output": run.output}), encoding="utf-8")
+                (folder / file).write_text(text, encoding="utf-8")
+            run = run_audit(folder, *(arg.replace("{folder}", str(folder)) for arg in args))
+            done.write_text(json.dumps({"returncode": run.returncode, "output": run.output, "report": str(run.report),
+                                        "junit": str(run.junit)}), encoding="utf-8")
         kept = json.loads(done.read_text(encoding="utf-8"))
-    return AuditRun(kept["returncode"], kept["output"], shared / "report.html", shared / "junit.xml")
+    return AuditRun(kept["returncode"], kept["output"], Path(kept["report"]), Path(kept["junit"]))
 
 
 @pytest.fixture(scope="session")

@@ -224,10 +224,11 @@ def test_spacing_and_extra_parentheses_change_nothing(expression: tuple[str, Any
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(FIELDS), st.from_regex(r"[A-Za-z0-9_]{1,12}", fullmatch=True), events,
+@given(st.sampled_from(FIELDS), st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True), events,
        st.sampled_from(["=", "!="]))
 def test_quoting_an_alphanumeric_value_changes_nothing(field: str, value: str, event: dict[str, Any],
                                                        operator: str) -> None:
+    """A bare word that is no number means its quoted text (a bare `00` is the number 0, "00" is text)."""
     message = json.dumps(event)
     assert matches(f"{{ $.{field} {operator} {value} }}", message) is matches(
         f'{{ $.{field} {operator} "{value}" }}', message)
