@@ -15,7 +15,7 @@ import pytest
 import moto.core.responses
 from moto.core import routing as moto_routing
 
-from awsaudit.offline import ast_parse, routing
+from awsaudit.offline import threads
 
 
 def test_no_two_threads_parse_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,11 +34,11 @@ def test_no_two_threads_parse_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return ast.Module(body=[], type_ignores=[])
 
     monkeypatch.setattr(ast, "parse", slow_parse)
-    with ast_parse.one_at_a_time():
-        threads = [threading.Thread(target=ast.parse, args=("x = 1",)) for _ in range(4)]
-        for thread in threads:
+    with threads.ast_parse_one_at_a_time():
+        workers = [threading.Thread(target=ast.parse, args=("x = 1",)) for _ in range(4)]
+        for thread in workers:
             thread.start()
-        for thread in threads:
+        for thread in workers:
             thread.join()
     assert most == 1
     assert ast.parse is slow_parse, "ast.parse is given back on the way out"
@@ -60,10 +60,10 @@ def test_a_service_s_routing_is_built_once_however_many_threads_ask_at_once(monk
         start.wait()
         moto.core.responses.get_service_router("lambda")._get_router("rest-json")
 
-    with routing.built_once():
-        threads = [threading.Thread(target=route) for _ in range(8)]
-        for thread in threads:
+    with threads.routing_built_once():
+        workers = [threading.Thread(target=route) for _ in range(8)]
+        for thread in workers:
             thread.start()
-        for thread in threads:
+        for thread in workers:
             thread.join()
     assert len(built) == 1

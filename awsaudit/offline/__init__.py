@@ -11,8 +11,7 @@ moto falls short of AWS, the emulation fills in from the twins:
   managed policies); s3.py for S3 (MFA Delete); macie2.py for Macie (off until enabled, and how AWS says so);
 - gaps.py: one registry of the calls moto lacks, keyed by (service, operation), answered from the twins;
   respond.py answers a request for one, in_process.py before botocore sends it, served.py in the server's dispatch;
-- ast_parse.py: ast.parse one thread at a time, as moto's routing needs beside pytest on CPython 3.11 and 3.12;
-  routing.py: moto's routing of a service built by one thread, not by each thread that asks at once.
+- threads.py: what runs unlocked beside moto's threads (ast.parse, moto's routing) made to run one thread at a time.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import botocore.handlers
 from moto import mock_aws
 from moto import settings as moto_settings
 
-from awsaudit.offline import ast_parse, in_process, macie2, routing, s3, served
+from awsaudit.offline import in_process, macie2, s3, served, threads
 from awsaudit.offline.config import AUDIT_ROLE, SOURCE_PROFILE, write_config
 from awsaudit.offline.iam import modelled
 from awsaudit.offline.seed import seed
@@ -43,8 +42,8 @@ def emulate(twins: list[Twin], endpoint_url: str | None = None) -> Iterator[None
         # resets it at the end); no twin declares them, and they made each region an account reads cost 0.1 s.
         # Entered first, so it still holds while mock_aws resets the backends on its way out.
         stack.enter_context(mock.patch.object(moto_settings, "ec2_load_default_amis", lambda: False))
-        stack.enter_context(ast_parse.one_at_a_time())
-        stack.enter_context(routing.built_once())
+        stack.enter_context(threads.ast_parse_one_at_a_time())
+        stack.enter_context(threads.routing_built_once())
         if endpoint_url is None:
             stack.enter_context(mock_aws())
             for handler in in_process.handlers(twins):
