@@ -25,7 +25,7 @@ import pytest
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
 from awsaudit.outputs.report_files import reserve, write_atomically
-from conftest import LONE, ROOT_CHECKS, details, make_project, report_data, run_audit
+from conftest import LONE, ROOT_CHECKS, details, make_project, report_data, run_audit, without_resources
 
 
 def audit_in_process(pytester: pytest.Pytester, *args: str, checks: dict[str, str] | None = None,
@@ -52,29 +52,8 @@ mfa = "hardware"
 '''
 
 
-# The noncompliant twin's root user alone (root used daily, without MFA, with an old key and certificate): every
-# root control fails on it, as on the whole twin, and it costs next to nothing to serve.
-ROOT_NONCOMPLIANT = '''account_id = "222222222222"
-alias = "noncompliant-example"
-enabled_regions = ["us-east-1"]
-
-[root]
-password = true
-password_last_used = "2 days ago"
-mfa = "none"
-
-[[root.access_keys]]
-slot = 1
-last_rotated = "500 days ago"
-last_used = "1 day ago"
-
-[[root.certificates]]
-slot = 1
-last_rotated = "400 days ago"
-'''
-
 # Two accounts: one passes every root control, the other fails them all.
-TWO_ACCOUNTS = {"compliant.toml": PLAIN_COMPLIANT, "noncompliant.toml": ROOT_NONCOMPLIANT}
+TWO_ACCOUNTS = {"compliant.toml": PLAIN_COMPLIANT, "noncompliant.toml": without_resources("noncompliant")}
 
 
 def report_of(pytester: pytest.Pytester) -> Path:
@@ -434,7 +413,7 @@ def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_a_run_stopped_early_is_marked_incomplete_with_xdist_too(tmp_path: Path) -> None:
-    project = make_project(tmp_path, twins={"noncompliant.toml": ROOT_NONCOMPLIANT})
+    project = make_project(tmp_path, twins={"noncompliant.toml": without_resources("noncompliant")})
     run = run_audit(tmp_path, "--offline", "--account", "noncompliant", "-x", "-n", "2", cwd=project)
     assert "INCOMPLETE: " in run.output
     assert "INCOMPLETE: " in run.report.read_text(encoding="utf-8")
