@@ -147,10 +147,9 @@ def _register_outputs(config: pytest.Config, audit: Audit, selection: Selection,
     log = log_class(config, audit.started, audit.offline, audit.thresholds, known, selection.framework)
     plugins.register(log, "awsaudit-log")
     plugins.register(ConsoleSummary(log, accepted), "awsaudit-console")
-    for writer in FILE_WRITERS:  # before the HTML report reserves its file: a bad path stops the run first
+    for writer in FILE_WRITERS:  # each path named was found writable before the audit opened (_check_output_paths)
         if config.getoption(writer.option):
-            path = writable(Path(config.getoption(writer.option)).expanduser().absolute(), f"--{writer.option}",
-                            writer.example)
+            path = Path(config.getoption(writer.option)).expanduser().absolute()
             made = getattr(importlib.import_module(writer.module), writer.cls)(path, log)
             plugins.register(made, f"awsaudit-{writer.option}-file")
     if HtmlReport.wanted(config):
