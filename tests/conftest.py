@@ -115,7 +115,12 @@ def run_audit(tmp_path: Path, *args: str, env: dict[str, str] | None = None, cwd
 
 
 # The controls the engine's own tests run: the root controls, whatever other controls a user has added to checks/.
-ROOT_CHECKS = {"test_root.py": (REPO / "checks" / "test_root.py").read_text(encoding="utf-8")}
+def check_files(pattern: str = "*.py") -> dict[str, str]:
+    """The project's control files matching `pattern` (a glob in checks/), as make_project takes them: name -> text."""
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted((REPO / "checks").glob(pattern))}
+
+
+ROOT_CHECKS = check_files("test_root.py")
 
 
 def make_project(root: Path, twins: dict[str, str] | None = None, checks: dict[str, str] | None = None) -> Path:
@@ -135,9 +140,11 @@ def make_project(root: Path, twins: dict[str, str] | None = None, checks: dict[s
     return project
 
 
-# A twin that costs next to nothing to serve (one region, no seeded resources): for tests of the engine and its
-# outputs, where the project's main twins (17 regions, every service) would only add seconds.
-LONE = {"lone.toml": """account_id = "100000000001"
+def lone(account_id: str = "100000000001") -> str:
+    """A twin that costs next to nothing to serve (one region, no seeded resources), in account `account_id`: for
+    tests of the engine and its outputs, where the project's main twins (17 regions, every service) would only add
+    seconds. The root controls pass on it; alice has a password and no MFA."""
+    return f"""account_id = "{account_id}"
 enabled_regions = ["us-east-1"]
 
 [root]
@@ -149,7 +156,10 @@ mfa = "hardware"
 name = "alice"
 password = true
 mfa = false
-"""}
+"""
+
+
+LONE = {"lone.toml": lone()}
 
 
 def twin_text(name: str) -> str:

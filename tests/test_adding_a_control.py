@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 
 from awsaudit import offline, twins
-from conftest import REPO, make_project, run_audit, twin_text
+from conftest import REPO, check_files, make_project, run_audit, twin_text, without_resources
 from emulated import isolated_moto_server
 
 
@@ -53,7 +53,7 @@ def test_the_readme_example_gives_its_verdicts_on_a_copy_of_the_project(tmp_path
     """Every check of the project and its two main twins, plus the example: the twins still declare every verdict they
     declared, GUARDDUTY-1's besides, and give GUARDDUTY-1's. (The other controls' verdicts on the main twins are what
     the offline audit's tests check; GUARDDUTY-1's seed touches no state they read.)"""
-    checks = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("*.py")}
+    checks = check_files()
     twins = {f"{twin}.toml": twin_text(twin) for twin in MAIN_TWINS}
     project = with_example(make_project(tmp_path, twins=twins, checks=checks))
     before = {twin: tomllib.loads(twin_text(twin))["expect"] for twin in MAIN_TWINS}
@@ -103,18 +103,11 @@ def test_over_a_moto_server_one_region_without_guardduty_fails_naming_it(server:
         "1 of 17 regions fail: eu-north-1 (no enabled detector)"), run.output
 
 
-def without_seed_calls(twin: str) -> str:
-    """A twin's text without its seed calls (they come together, before its [expect] table): its root user, IAM users
-    and organization stay, and nothing beyond IAM is made, which is most of what seeding it costs."""
-    return twin[:twin.index("\n[[seed]]\n")] + twin[twin.index("\n[expect]\n"):]
-
-
 def test_the_readme_waiver_waives_what_it_says(tmp_path: Path) -> None:
     """The README's waiver, as written, turns IAM-8's failure on the noncompliant twin into a waived result. (The twin's
     IAM users are what IAM-8 and IAM-6 judge; its seeded resources are left out.)"""
-    checks = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("test_iam_*.py")}
-    project = make_project(tmp_path, twins={"noncompliant.toml": without_seed_calls(twin_text("noncompliant"))},
-                           checks=checks)
+    project = make_project(tmp_path, twins={"noncompliant.toml": without_resources("noncompliant")},
+                           checks=check_files("test_iam_*.py"))
     (project / "waivers.toml").write_text(readme_examples()["waivers.toml"], encoding="utf-8")
 
     run = run_audit(tmp_path, "--offline", "--account", "noncompliant", "-k", "IAM-8 or IAM-6", cwd=project)

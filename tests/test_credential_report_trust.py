@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from awsaudit import offline
 from awsaudit.credential_report import COLUMNS
-from conftest import REPO, make_project
+from conftest import check_files, make_project
 
 # Each account's report: how many <root_account> rows it has, and whether a user shows on a second, stale row.
 Bent = tuple[int, bool]
 # Every control, as a user's checks/ holds them.
-CATALOG = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("*.py")}
+CATALOG = check_files()
 bents = st.tuples(st.integers(min_value=0, max_value=2), st.booleans())
 
 # One region: the report is global, and a region more is only more reads for the other controls.

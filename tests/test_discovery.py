@@ -10,7 +10,7 @@ import pytest
 from awsaudit import discovery
 from awsaudit.accounts import Identity
 from awsaudit.errors import SourceError
-from conftest import LONE, REPO, ROOT_CHECKS, AuditRun, make_project, run_audit, twin_text
+from conftest import LONE, ROOT_CHECKS, AuditRun, check_files, make_project, run_audit, twin_text
 
 
 class Source:
@@ -92,8 +92,7 @@ def pytest_report_header(config):
 
 
 # ROOT-5 and ROOT-7 (centralized root access, which a member is judged on from its organization).
-ORG_CHECKS = {**ROOT_CHECKS, "test_root_centralized_access.py":
-              (REPO / "checks" / "test_root_centralized_access.py").read_text(encoding="utf-8")}
+ORG_CHECKS = {**ROOT_CHECKS, **check_files("test_root_centralized_access.py")}
 
 
 def organization(root: Path) -> Path:

@@ -27,7 +27,7 @@ from awsaudit.catalog import controls_in
 from awsaudit.controls import Control
 from awsaudit.frameworks import CIS_3, CIS_5, CIS_6, CIS_7, FRAMEWORKS, SEVERITIES, Framework, refs, resolve
 from awsaudit.selection import Selection
-from conftest import LONE, REPO, ROOT_CHECKS, AuditRun, make_project, run_audit, shared_run, twin_text
+from conftest import REPO, ROOT_CHECKS, AuditRun, lone, make_project, run_audit, shared_run, twin_text
 
 CONTROLS = controls_in(REPO / "checks")
 BY_ID = {meta.id: meta for meta in CONTROLS}
@@ -588,8 +588,7 @@ def test_new_requirement(account):
 '''
 
 # Two accounts that cost next to nothing to serve, the new control passing on one and failing on the other.
-PASSING_AND_FAILING = {"passing.toml": LONE["lone.toml"],
-                       "failing.toml": LONE["lone.toml"].replace('"100000000001"', '"100000000002"')}
+PASSING_AND_FAILING = {"passing.toml": lone("100000000001"), "failing.toml": lone("100000000002")}
 
 
 def test_a_new_control_for_any_requirement_shows_in_the_view_without_an_engine_edit(tmp_path: Path) -> None:

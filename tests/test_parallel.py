@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from awsaudit.parallel import account_of
-from conftest import LONE, REPO, ROOT_CHECKS, make_project, run_audit
+from conftest import ROOT_CHECKS, check_files, lone, make_project, run_audit
 
 
 @pytest.mark.parametrize(("nodeid", "account"), [
@@ -23,10 +23,8 @@ def test_the_scope_of_a_control_is_its_account(nodeid: str, account: str) -> Non
 # Four accounts that cost next to nothing to serve, and controls of two files: with pytest-xdist's own scopes (the test,
 # or the file) an account's controls would be spread over both workers.
 ACCOUNTS = ["prod", "dev", "staging", "sandbox"]
-TWINS = {f"{name}.toml": LONE["lone.toml"].replace('"100000000001"', f'"10000000000{n}"')
-         for n, name in enumerate(ACCOUNTS, 1)}
-CHECKS = {**ROOT_CHECKS, "test_iam_password_length.py":
-          (REPO / "checks" / "test_iam_password_length.py").read_text(encoding="utf-8")}
+TWINS = {f"{name}.toml": lone(f"10000000000{n}") for n, name in enumerate(ACCOUNTS, 1)}
+CHECKS = {**ROOT_CHECKS, **check_files("test_iam_password_length.py")}
 
 
 def test_each_account_runs_on_one_worker_and_one_report_covers_all(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from awsaudit.accounts import Account, Identity
 from awsaudit.errors import SourceError
 from awsaudit.sources import SOURCES, Source
-from conftest import REPO, details, make_project, run_audit
+from conftest import check_files, details, make_project, run_audit
 
 ENABLED = ["ap-south-1", "eu-west-1", "eu-west-3", "us-east-1"]
 
@@ -84,9 +84,7 @@ mfa = "hardware"
 
 
 def test_an_audit_reads_only_the_regions_the_setting_keeps(tmp_path: Path) -> None:
-    control = "test_iam_access_analyzer.py"
-    project = make_project(tmp_path, twins=REGIONAL,
-                           checks={control: (REPO / "checks" / control).read_text(encoding="utf-8")})
+    project = make_project(tmp_path, twins=REGIONAL, checks=check_files("test_iam_access_analyzer.py"))
     run = run_audit(tmp_path, "--offline", "--control", "IAM-12", "-o", "regions=eu-* us-west-2", cwd=project)
     assert run.verdicts == {"test_access_analyzer_in_every_region[regional]": "passed"}, run.output
     opened = details(run.report)["test_access_analyzer_in_every_region[regional]"]

@@ -10,9 +10,10 @@ import pytest
 
 from awsaudit import catalog
 from awsaudit.waivers import Decision, Waiver, decide, load
-from conftest import LONE, REPO, AuditRun, details, make_project, report_data, run_audit, without_resources
+from conftest import (LONE, REPO, AuditRun, check_files, details, make_project, report_data, run_audit,
+                      without_resources)
 
-ALL_CHECKS = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "checks").glob("test_*.py")}
+ALL_CHECKS = check_files("test_*.py")
 CONTROLS = catalog.read(REPO / "checks")
 
 VALID = '''
