@@ -398,8 +398,8 @@ def measure(accounts: int, per_account: int, url: str, counter: RequestCounter, 
 
 
 def table(rows: list[Row]) -> str:
-    head = ("accounts", "users/account", "pytest", "wall (s)", "moto server busy (s, summed)", "peak memory (MB)", "API requests/account",
-            "root controls alone", "report (MB)", "report opens (s)", "summary page opens (s)")
+    head = ("accounts", "users/account", "pytest", "wall (s)", "moto server busy (s, summed)", "peak memory (MB)",
+            "API requests/account", "root controls alone", "report (MB)", "report opens (s)", "summary page opens (s)")
     lines = ["| " + " | ".join(head) + " |", "|---:|---:|---|" + "---:|" * (len(head) - 3)]
     for r in rows:
         lines.append("| " + " | ".join([
