@@ -219,6 +219,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if meta and "account" not in metafunc.fixturenames:
         pytest.fail(f"control {meta.args[0].id} uses no account data: ask for the account fixture or one built "
                     "on it (root, credential_report, ...); it would judge no account", pytrace=False)
+    if meta and not metafunc.config.stash[SELECTION].keeps_control(meta.args[0]):
+        return  # left out: one item, deselected (selection.py), however many accounts
     if "account" in metafunc.fixturenames:
         audited = metafunc.config.stash[AUDIT].accounts
         metafunc.parametrize("account", audited, ids=[a.name for a in audited], indirect=True, scope="session")

@@ -1,6 +1,8 @@
 """Choosing controls the way an auditor asks for them: by id (`--control IAM-1`, exactly: `-k IAM-1` is pytest's
 substring match and also picks IAM-10), by framework (`--framework "CIS AWS 5.0"`) and by severity
-(`--min-severity high`). All deselect, as `-k` and `-m` do, so pytest reports what was left out.
+(`--min-severity high`). All deselect, as `-k` and `-m` do, so pytest reports what was left out. A control left
+out is deselected once, not once per account: it is never parametrized over the accounts (a thousand accounts would
+make each left-out control a thousand items, kept by pytest to the end of the run).
 
 Names are checked before collection, ids and `-m` markers against the controls of checks/: a mistyped one is a
 usage error naming the close or known ones, not a run that silently selects nothing.
@@ -15,7 +17,7 @@ import pytest
 
 from awsaudit.accounts import split_requested
 from awsaudit.catalog import Catalog, close_to
-from awsaudit.controls import control_of
+from awsaudit.controls import Control, control_of
 from awsaudit.frameworks import FRAMEWORKS, SEVERITIES, Framework, resolve
 
 # The tokens of a pytest `-m` expression: a quoted value, punctuation, or a word (a name, and/or/not, a number).
@@ -84,8 +86,9 @@ class Selection:
     def keeps(self, item: pytest.Item) -> bool:
         """True for an item that is not a control (the suite's own tests) or a control that meets the selection."""
         meta = control_of(item)
-        if meta is None:
-            return True
+        return meta is None or self.keeps_control(meta)
+
+    def keeps_control(self, meta: Control) -> bool:
         if self.controls and meta.id not in self.controls:
             return False
         if self.framework is not None and self.framework.name not in meta.frameworks:

@@ -444,7 +444,7 @@ def test_only_controls_mapped_to_the_framework_run(cis5: AuditRun) -> None:
     assert not ran & {"ROOT-3", "ROOT-4", "ROOT-7", "IAM-15"}
     assert {props["account"] for props in cis5.properties.values()} == {"compliant", "noncompliant"}
     left_out = [meta for meta in CONTROLS if CIS_5 not in meta.frameworks]
-    assert f"{2 * len(left_out)} deselected" in cis5.output
+    assert f"{len(left_out)} deselected" in cis5.output  # a control left out is left out once, not per account
 
 
 def test_the_report_lists_every_requirement_in_order_tested_or_not(cis5: AuditRun) -> None:
