@@ -19,7 +19,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from awsaudit import account_list, accounts, client_classes, discovery, environment, guard, sharding, thresholds
+from awsaudit import (account_list, accounts, client_classes, config_files, discovery, environment, guard, sharding,
+                      thresholds)
 from awsaudit.account_list import Member
 from awsaudit.accounts import Account
 from awsaudit.secrecy import quiet_aws_debug_logs
@@ -58,6 +59,7 @@ class Audit:
             # Before any thread starts: read-ahead threads walk the environment while pytest writes to it.
             audit.cleanup.enter_context(environment.consistent())
             audit.cleanup.enter_context(client_classes.shared())
+            audit.cleanup.enter_context(config_files.parsed_once())
             replay = config.pluginmanager.get_plugin(REPLAY)
             if replay is not None:
                 replay.open(audit)
