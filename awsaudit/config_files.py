@@ -1,11 +1,12 @@
 """The AWS config and credentials files, parsed once per audit instead of once per account.
 
-botocore parses the config file for each session it makes, and an audit makes a session or two per account. An
-organization's config often holds a profile per account (generated for SSO or role access): at 1,000 profiles a parse
-takes ~40 ms, so reading 1,000 accounts parsed 1,000 profiles some 2,000 times: 44% of the audit's CPU, the largest
-part (py-spy), and more than half its time. While the audit runs, botocore's INI parser remembers each file by its
-path and version (inode, size, modification time): a file that changes is parsed again. Each caller gets its own
-copy, since botocore merges the credentials file into the config it is given.
+botocore parses the config file for each session it makes, and an audit makes a session or two per account (a
+session, its first client and its region each read the config and the credentials file). An organization's config
+often holds a profile per account (generated for SSO or role access): at 1,000 profiles a parse takes ~40 ms, so
+reading 1,000 accounts parsed those 1,000 profiles several thousand times: 44% of the audit's CPU, the largest part
+(py-spy), and more than half its time. While the audit runs, botocore's INI parser remembers each file by its path
+and version (inode, size, modification time): a file that changes is parsed again. Each caller gets its own copy,
+since botocore merges the credentials file into the config it is given.
 """
 
 from __future__ import annotations
