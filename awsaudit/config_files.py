@@ -16,6 +16,7 @@ import copy
 import os
 import threading
 from typing import Any, Iterator
+from unittest import mock
 
 import botocore.configloader
 
@@ -45,8 +46,5 @@ def parsed_once() -> Iterator[None]:
                 parsed[key] = known
         return copy.deepcopy(known)
 
-    _MODULE.raw_config_parse = raw_config_parse
-    try:
+    with mock.patch.object(_MODULE, "raw_config_parse", raw_config_parse):
         yield
-    finally:
-        _MODULE.raw_config_parse = parse
