@@ -7,6 +7,7 @@ touches only the controls that need that data and the account it belongs to.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import http.server
 import re
@@ -21,10 +22,12 @@ from typing import Any
 
 import boto3
 import pytest
+import pytest_html
+from pytest_html.util import _read_template
 
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
-from awsaudit.outputs.report_files import reserve, write_atomically
+from awsaudit.outputs.report_files import StreamedPage, reserve, write_atomically
 from conftest import LONE, ROOT_CHECKS, details, make_project, report_data, run_audit, without_resources
 
 
@@ -393,10 +396,22 @@ def test_zz_stop_the_run(account):
 '''
 
 
+def pytest_html_page(path: Path) -> SimpleNamespace:
+    """What `write_atomically` takes of pytest-html's report: its path and its page template."""
+    return SimpleNamespace(_report_path=path, _template=_read_template([Path(pytest_html.__file__).with_name("resources")]))
+
+
+# What pytest-html 4 renders its page with (BaseReport._generate_report), the rows' data aside.
+PAGE = {"title": "audit.html", "date": "30-Nov-2026", "time": "12:00:00", "version": "4", "styles": "",
+        "run_count": "2 results", "running_state": "finished", "self_contained": True,
+        "outcomes": {"passed": {"label": "Passed", "value": 1}}, "table_head": ["<th>Result</th>"],
+        "additional_summary": {"prefix": ["<p>audit</p>"], "summary": [], "postfix": []}}
+
+
 def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed between writing and renaming, the run leaves the reserved (empty) file and no partial one."""
     target = reserve(tmp_path / "audit.html")
-    html = SimpleNamespace(_report_path=target)
+    html = pytest_html_page(target)
     write_atomically(html)  # type: ignore[arg-type]
 
     def killed(src: object, dst: object) -> None:
@@ -404,12 +419,24 @@ def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
-        html._write_report("<html>whole report</html>")
+        html._write_report(html._template.render(**PAGE, test_data="{}"))
     assert target.read_text() == ""
     assert list(tmp_path.iterdir()) == [target]
     monkeypatch.undo()
-    html._write_report("<html>whole report</html>")
-    assert target.read_text() == "<html>whole report</html>" and list(tmp_path.iterdir()) == [target]
+    html._write_report(html._template.render(**PAGE, test_data="{}"))
+    assert target.read_text().rstrip().endswith("</html>") and list(tmp_path.iterdir()) == [target]
+
+
+def test_the_streamed_report_is_the_page_pytest_html_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows' data, escaped into the file piece by piece, gives the very bytes pytest-html's template gives."""
+    monkeypatch.setattr(StreamedPage, "_PIECE", 7)  # pieces that cut the data anywhere
+    data = json.dumps({"tests": {"t[a]": [{"log": "<b>\"x\" & 'y' \u2014 caf\u00e9</b>", "extras": ["<i>&amp;</i>"]}]}})
+    html = pytest_html_page(reserve(tmp_path / "audit.html"))
+    expected = html._template.render(**PAGE, test_data=data)
+    write_atomically(html)  # type: ignore[arg-type]
+    html._write_report(html._template.render(**PAGE, test_data=data))
+    assert html._report_path.read_text(encoding="utf-8") == expected
+    assert "&#34;log&#34;" in expected and "&lt;b&gt;" in expected  # the data is in it, escaped
 
 
 def test_a_run_stopped_early_is_marked_incomplete_with_xdist_too(tmp_path: Path) -> None:
