@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from contextlib import closing
 from urllib.parse import parse_qs
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,7 +28,8 @@ from pytest_html.util import _read_template
 
 from awsaudit import credential_report, offline
 from awsaudit.errors import ReportError
-from awsaudit.outputs.report_files import StreamedPage, reserve, write_atomically
+from awsaudit.outputs.html_rows import Rows
+from awsaudit.outputs.report_files import reserve
 from conftest import LONE, ROOT_CHECKS, details, make_project, report_data, run_audit, without_resources
 
 
@@ -396,9 +398,12 @@ def test_zz_stop_the_run(account):
 '''
 
 
-def pytest_html_page(path: Path) -> SimpleNamespace:
-    """What `write_atomically` takes of pytest-html's report: its path and its page template."""
-    return SimpleNamespace(_report_path=path, _template=_read_template([Path(pytest_html.__file__).with_name("resources")]))
+def pytest_html_page(path: Path, tests: dict[str, list[dict[str, Any]]]) -> SimpleNamespace:
+    """What `Rows` takes of pytest-html's report: its path, its page template and its data."""
+    data = {"environment": {"Python": "3.11"}, "tests": tests, "renderCollapsed": ["passed"], "initialSort": "result",
+            "title": "audit.html"}
+    return SimpleNamespace(_report_path=path, _report=SimpleNamespace(data=data),
+                           _template=_read_template([Path(pytest_html.__file__).with_name("resources")]))
 
 
 # What pytest-html 4 renders its page with (BaseReport._generate_report), the rows' data aside.
@@ -411,30 +416,41 @@ PAGE = {"title": "audit.html", "date": "30-Nov-2026", "time": "12:00:00", "versi
 def test_a_report_is_never_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed between writing and renaming, the run leaves the reserved (empty) file and no partial one."""
     target = reserve(tmp_path / "audit.html")
-    html = pytest_html_page(target)
-    write_atomically(html)  # type: ignore[arg-type]
+    html = pytest_html_page(target, {"t": [{"log": "row"}]})
 
     def killed(src: object, dst: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(os, "replace", killed)
-    with pytest.raises(KeyboardInterrupt):
+    with closing(Rows(html)):  # type: ignore[arg-type]
+        monkeypatch.setattr(os, "replace", killed)
+        with pytest.raises(KeyboardInterrupt):
+            html._write_report(html._template.render(**PAGE, test_data="{}"))
+        assert target.read_text() == ""
+        assert list(tmp_path.iterdir()) == [target]
+        monkeypatch.undo()
         html._write_report(html._template.render(**PAGE, test_data="{}"))
-    assert target.read_text() == ""
-    assert list(tmp_path.iterdir()) == [target]
-    monkeypatch.undo()
-    html._write_report(html._template.render(**PAGE, test_data="{}"))
     assert target.read_text().rstrip().endswith("</html>") and list(tmp_path.iterdir()) == [target]
 
 
-def test_the_streamed_report_is_the_page_pytest_html_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rows' data, escaped into the file piece by piece, gives the very bytes pytest-html's template gives."""
-    monkeypatch.setattr(StreamedPage, "_PIECE", 7)  # pieces that cut the data anywhere
-    data = json.dumps({"tests": {"t[a]": [{"log": "<b>\"x\" & 'y' \u2014 caf\u00e9</b>", "extras": ["<i>&amp;</i>"]}]}})
-    html = pytest_html_page(reserve(tmp_path / "audit.html"))
-    expected = html._template.render(**PAGE, test_data=data)
-    write_atomically(html)  # type: ignore[arg-type]
-    html._write_report(html._template.render(**PAGE, test_data=data))
+def test_rows_kept_on_disk_make_the_page_pytest_html_writes_most_severe_first(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows filed to disk as tests finish, then streamed in pieces, give the very bytes pytest-html's template gives
+    for its data with the rows most severe first (a row outside any test, as a collection error's, last)."""
+    monkeypatch.setattr(Rows, "_PIECE", 7)  # pieces that cut the data anywhere
+    made = {"t[low]": [{"severity": "low", "log": "<b>\"x\" & 'y' \u2014 caf\u00e9</b>"}],
+            "t[critical]": [{"severity": "high", "log": "setup"}, {"severity": "critical", "extras": ["<i>&</i>"]}],
+            "checks/broken.py": [{"log": "collection error"}]}
+    html = pytest_html_page(reserve(tmp_path / "audit.html"), {})
+    template = html._template
+    with closing(Rows(html)) as rows:  # type: ignore[arg-type]
+        for test_id, test_rows in made.items():
+            html._report.data["tests"][test_id] = test_rows
+            if test_id.startswith("t["):
+                rows.filed(test_id)
+        assert list(html._report.data["tests"]) == ["checks/broken.py"]  # the finished tests' rows left memory
+        html._write_report(html._template.render(**PAGE, test_data="pytest-html's JSON, not used"))
+    ordered = {key: made[key] for key in ("t[critical]", "t[low]", "checks/broken.py")}
+    expected = template.render(**PAGE, test_data=json.dumps({**html._report.data, "tests": ordered}))
     assert html._report_path.read_text(encoding="utf-8") == expected
     assert "&#34;log&#34;" in expected and "&lt;b&gt;" in expected  # the data is in it, escaped
 

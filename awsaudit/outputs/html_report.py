@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 from pytest_html.basereport import BaseReport
@@ -21,8 +21,8 @@ from pytest_metadata.plugin import metadata_key
 
 from awsaudit import framework_view
 from awsaudit.outputs import summary_page
-from awsaudit.outputs.summary_page import most_severe_first
-from awsaudit.outputs.report_files import replace, reserve, writable, write_atomically, write_nothing
+from awsaudit.outputs.html_rows import Rows
+from awsaudit.outputs.report_files import replace, reserve, writable, write_nothing
 from awsaudit.results import result_of
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ class HtmlReport:
         config = results.config
         self.results = results
         self.html: BaseReport | None = None
+        self.rows: Rows | None = None
         self.reserved: Path | None = None
         self.summary: Path | None = None
         chosen = config.getoption("htmlpath", None) or str(
@@ -72,6 +73,8 @@ class HtmlReport:
 
     def pytest_unconfigure(self) -> None:
         """A run that ended before writing its report leaves no empty file behind."""
+        if self.rows is not None:
+            self.rows.close()
         if self.reserved and self.reserved.exists() and not self.reserved.stat().st_size:
             self.reserved.unlink()
 
@@ -81,7 +84,7 @@ class HtmlReport:
         self.html = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, BaseReport)), None)
         if self.html is None:
             return
-        write_atomically(self.html)
+        self.rows = Rows(self.html)
         data = self.html._report
         for outcome, label in LABELS.items():
             data.outcomes[outcome]["label"] = label
@@ -105,6 +108,13 @@ class HtmlReport:
         metadata["Accounts from"] = ("offline twins (fixtures/, served by moto)" if results.offline
                                      else "AWS profiles")
         metadata["Thresholds"] = {escape(k): v for k, v in results.thresholds.items()}
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Iterator[None]:
+        """Once pytest-html has made a test's rows (at its teardown report), they leave memory for disk."""
+        yield
+        if report.when == "teardown" and self.rows is not None:
+            self.rows.filed(report.nodeid)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
@@ -145,18 +155,13 @@ class HtmlReport:
 
     def pytest_awsaudit_finish(self, log: ResultLog, exitstatus: int) -> None:
         """At the end of the session, before pytest-html writes: a run that audited nothing writes no file; any
-        other orders its rows most severe first (the page sorts by result, keeping this order within each) and
-        writes the summary page."""
+        other writes the summary page (the rows are ordered most severe first as they are written: html_rows.py)."""
         if self.html is None or self.reserved is None:
             return
         if exitstatus in _NOTHING_AUDITED:
             write_nothing(self.html)
             self.results.config.pluginmanager.unregister(self.html)  # nor says it wrote one
             return
-        tests = self.html._report.data["tests"]
-        ordered = sorted(tests.items(), key=lambda item: most_severe_first(item[1][-1].get("severity", "")))
-        tests.clear()
-        tests.update(ordered)
         if self.results.results:
             self._write_summary_page(self.reserved)
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Iterator, TextIO
 
 import pytest
-from markupsafe import escape
 from pytest_html.basereport import BaseReport
 
 
@@ -61,41 +59,6 @@ def written_whole(path: Path) -> Iterator[TextIO]:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-
-
-class StreamedPage:
-    """pytest-html's page written as it is rendered. pytest-html turns its rows' data into JSON, then renders the
-    page with it escaped inside, then encodes the page: four copies of 110 MB at 23,000 results. Here the page is
-    rendered around a marker and the JSON is escaped into the file a piece at a time, as the template's own escaping
-    (markupsafe) would: the same bytes, with one copy in memory."""
-
-    _PIECE = 1 << 20
-
-    def __init__(self, html: BaseReport) -> None:
-        self.mark = f"awsaudit-rows-{secrets.token_hex(16)}"  # no text in a page can be it by chance
-        self.template = html._template
-        self.path: Path = html._report_path
-        self.data = ""
-
-    def render(self, **context: Any) -> str:
-        self.data = context["test_data"]
-        return self.template.render(**{**context, "test_data": self.mark})
-
-    def write(self, page: str) -> None:
-        head, tail = page.split(self.mark)
-        data, self.data = self.data, ""
-        with written_whole(self.path) as file:
-            file.write(head)
-            for start in range(0, len(data), self._PIECE):
-                file.write(escape(data[start:start + self._PIECE]))
-            file.write(tail)
-
-
-def write_atomically(html: BaseReport) -> None:
-    """Make pytest-html write its report whole or not at all, streamed (StreamedPage)."""
-    page = StreamedPage(html)
-    html._template = page
-    html._write_report = page.write  # type: ignore[method-assign]
 
 
 def write_nothing(html: BaseReport) -> None:
