@@ -14,6 +14,7 @@ import getpass
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -39,14 +40,16 @@ from awsaudit.secrecy import mask
 from awsaudit.sources import SOURCES
 from awsaudit.verdicts import PLURAL, VERDICTS, reason_of, verdict_of, worst
 
+# The fields of a Result that repeat across accounts or controls: one string each, however many results hold it.
+_REPEATED = frozenset({"account", "control", "title", "severity", "verdict", "account_id", "phase"})
 _IDENTITY = ("account_id", "alias", "caller_arn", "credential_report_generated")
 # The xdist worker output that tells the controller which controls the selection kept.
 _SELECTED = "awsaudit_selected_controls"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
-    """One control's verdict on one account, as every output states it."""
+    """One control's verdict on one account, as every output states it (slots: the run log keeps one per test)."""
 
     account: str
     control: str
@@ -75,8 +78,10 @@ class Result:
     def from_json(cls, data: dict[str, Any]) -> Result:
         """A record as written; keys a later version adds are left out, so this reader still reads its files."""
         findings = tuple(Finding(Resource(**f["resource"]), f["status"], f["reason"]) for f in data["findings"])
-        known = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
-        return cls(**{**known, "frameworks": tuple(data["frameworks"]), "findings": findings})
+        known = {key: sys.intern(value) if key in _REPEATED else value for key, value in data.items()
+                 if key in cls.__dataclass_fields__}
+        frameworks = tuple(sys.intern(ref) for ref in data["frameworks"])
+        return cls(**{**known, "frameworks": frameworks, "findings": findings})
 
 
 def _json_safe(value: Any) -> Any:
@@ -169,19 +174,18 @@ class Slimming:
     reads the run log's slim results (RunLog), never a report's record."""
 
     def __init__(self) -> None:
-        self._phases: dict[str, list[pytest.TestReport]] = {}
+        self._phases: dict[str, list[pytest.TestReport]] = {}  # by test id: its reports with a record, until teardown
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> Iterator[None]:
         yield
-        if getattr(report, "awsaudit", None) is None:
+        if report.when != "teardown":
+            if getattr(report, "awsaudit", None) is not None:
+                self._phases.setdefault(report.nodeid, []).append(report)
             return
-        phases = self._phases.setdefault(report.nodeid, [])
-        phases.append(report)
-        if report.when == "teardown":
-            for each in self._phases.pop(report.nodeid):
-                each.awsaudit = None  # type: ignore[attr-defined]
-                each.extras = []  # type: ignore[attr-defined]
+        for each in (*self._phases.pop(report.nodeid, ()), report):  # a teardown that passed carries no record
+            each.awsaudit = None  # type: ignore[attr-defined]
+            each.extras = []  # type: ignore[attr-defined]
 
 
 def result_of(report: pytest.TestReport) -> Result | None:
