@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -46,8 +46,13 @@ class Merged:
         return min(datetime.fromisoformat(shard.start["started"]) for shard in self.shards)
 
     @property
-    def results(self) -> list[Result]:
-        return [result for shard in self.shards for result in shard.results]
+    def result_count(self) -> int:
+        return sum(shard.result_count for shard in self.shards)
+
+    def results(self) -> Iterator[Result]:
+        """Every shard's results, read from their files as they are replayed."""
+        for shard in self.shards:
+            yield from shard.results()
 
     @property
     def missing(self) -> list[int]:
@@ -96,7 +101,7 @@ class Merged:
             return pytest.ExitCode.INTERNAL_ERROR
         if self.incomplete() or pytest.ExitCode.INTERRUPTED in ended:
             return pytest.ExitCode.INTERRUPTED
-        if replayed == pytest.ExitCode.NO_TESTS_COLLECTED and not self.results:
+        if replayed == pytest.ExitCode.NO_TESTS_COLLECTED and not self.result_count:
             return pytest.ExitCode.OK  # every shard ran and audited no account
         return replayed
 

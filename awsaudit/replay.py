@@ -108,8 +108,8 @@ class Replay:
         hook = session.config.hook
         log = session.config.pluginmanager.get_plugin("awsaudit-log")
         controls = {meta.id: meta for meta in log.known.controls} if log is not None else {}
-        session.testscollected = len(self.merged.results)
-        for result in self.merged.results:
+        session.testscollected = self.merged.result_count
+        for result in self.merged.results():
             made = reports(result, controls.get(result.control), self.merged.identities.get(result.account, {}))
             location = made[0].location
             hook.pytest_runtest_logstart(nodeid=result.test, location=location)

@@ -11,9 +11,9 @@ a `record` key, which no result line has; a run without `--shard` writes result 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from awsaudit.audit import AUDIT
 from awsaudit.results import Result
@@ -56,11 +56,13 @@ def end(log: ResultLog, exitstatus: int) -> dict[str, Any]:
 
 @dataclass
 class ShardFile:
-    """What one shard's results file holds; `end` is None when the shard did not finish."""
+    """What one shard's results file holds; `end` is None when the shard did not finish. Its results are read from
+    the file when they are replayed (`results()`), one at a time: 23,000 results with their evidence would otherwise
+    be in memory at once."""
 
     path: Path
     start: dict[str, Any]
-    results: list[Result] = field(default_factory=list)
+    result_count: int = 0
     end: dict[str, Any] | None = None
 
     @property
@@ -75,29 +77,43 @@ class ShardFile:
     def name(self) -> str:
         return f"shard {self.index} of {self.count}"
 
+    def results(self) -> Iterator[Result]:
+        """The file's results, in order, as `read` checked them."""
+        for _, record in _records(self.path):
+            if isinstance(record, dict) and "record" not in record:
+                yield Result.from_json(record)
 
-def read(path: Path) -> ShardFile:
-    """A shard's results file. A last line cut short (the shard killed while writing it) is left out: the file then
-    has no end record either, which the merge reports."""
+
+def _records(path: Path) -> Iterator[tuple[int, Any]]:
+    """Each line's record with its number. A last line cut short (the shard killed while writing it) ends the file:
+    the file then has no end record either, which the merge reports."""
+    cut: int | None = None
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if cut is not None:
+                    raise ShardFileError(f"{path}: line {cut} is not JSON")
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    cut = number
+                    continue
+                yield number, record
     except (OSError, UnicodeDecodeError) as exc:
         raise ShardFileError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    records = []
-    for number, line in enumerate(lines, 1):
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            if number == len(lines):
-                break
-            raise ShardFileError(f"{path}: line {number} is not JSON") from None
-    if not records or not isinstance(records[0], dict) or records[0].get("record") != START:
+
+
+def read(path: Path) -> ShardFile:
+    """A shard's results file, checked line by line; its results are counted here and read again when replayed."""
+    records = _records(path)
+    first = next(records, (0, None))[1]
+    if not isinstance(first, dict) or first.get("record") != START:
         raise ShardFileError(f"{path}: not a shard's results (its first line is no {START} record: run the shard "
                              "with --shard I/N --results=PATH)")
-    if records[0].get("format") != FORMAT:
-        raise ShardFileError(f"{path}: written in format {records[0].get('format')!r}; this awsaudit reads {FORMAT}")
-    found = ShardFile(path, records[0])
-    for number, record in enumerate(records[1:], 2):
+    if first.get("format") != FORMAT:
+        raise ShardFileError(f"{path}: written in format {first.get('format')!r}; this awsaudit reads {FORMAT}")
+    found = ShardFile(path, first)
+    for number, record in records:
         kind = record.get("record") if isinstance(record, dict) else "?"
         if found.end is not None:
             raise ShardFileError(f"{path}: line {number} follows the {END} record")
@@ -105,9 +121,10 @@ def read(path: Path) -> ShardFile:
             found.end = record
         elif kind is None:
             try:
-                found.results.append(Result.from_json(record))
+                Result.from_json(record)
             except (KeyError, TypeError, ValueError) as exc:
                 raise ShardFileError(f"{path}: line {number} is not a result record ({exc})") from None
+            found.result_count += 1
         else:
             raise ShardFileError(f"{path}: line {number} is an unknown record {kind!r}")
     return found

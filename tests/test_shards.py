@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from awsaudit.account_list import AccountList, AccountListError, Member
 from awsaudit.merge import Merged, MergeError, combine
 from awsaudit.replay import reports
 from awsaudit.results import Result
-from awsaudit.shard_results import ShardFile
+from awsaudit.shard_results import FORMAT, START, ShardFile, ShardFileError, read
 from conftest import run_audit
 
 
@@ -135,7 +136,7 @@ def shard(index: int, count: int = 3, run_id: str = "r", fingerprint: str = "f",
     start = {"shard": [index, count], "run_id": run_id, "accounts_fingerprint": fingerprint, "accounts_total": 3,
              "accounts": [{"name": f"a{index}", "id": "", "home_region": "us-east-1"}]}
     end = {"exitstatus": 0, "incomplete": "", "identities": {}, "selected_controls": ["ROOT-1"]}
-    return ShardFile(Path(f"shard-{index}.jsonl"), start, [], end if ended else None)
+    return ShardFile(Path(f"shard-{index}.jsonl"), start, 0, end if ended else None)
 
 
 def test_combine_refuses_shards_of_different_audits() -> None:
@@ -173,3 +174,24 @@ def test_a_result_from_setup_replays_as_a_setup_report() -> None:
     assert [(r.when, r.outcome) for r in made] == [("setup", "failed"), ("teardown", "passed")]
     assert made[0].longrepr.reprcrash.message == "denied" and made[0].awsaudit["verdict"] == "error"
     assert dict(made[1].user_properties)["verdict"] == "error" and dict(made[1].user_properties)["alias"] == "p"
+
+
+def test_a_shard_file_is_read_a_line_at_a_time_and_its_results_again_when_replayed(tmp_path: Path) -> None:
+    """The merge checks every line first, then reads the results again one at a time as it replays them; a last line
+    cut short (the shard killed while writing it) is left out, a damaged line before the last is refused."""
+    result = Result("prod", "ROOT-1", "Root user has no access keys", "critical", "failed", "a key", account_id="1",
+                    evidence={"credential report": {"access_key_1_active": True}},
+                    test="checks/test_root.py::test_root_has_no_access_keys[prod]")
+    lines = [json.dumps({"record": START, "format": FORMAT, "shard": [1, 2]}),
+             *(json.dumps(dataclasses.replace(result, reason=f"key {n}").to_json()) for n in (1, 2))]
+    path = tmp_path / "shard-1.jsonl"
+    path.write_text("\n".join([*lines, '{"account": "pro']), encoding="utf-8")
+    shard_file = read(path)
+    assert (shard_file.result_count, shard_file.end) == (2, None)
+    path.write_text("\n".join([*lines, json.dumps(dataclasses.replace(result, reason="key 3").to_json())]), encoding="utf-8")
+    assert [r.reason for r in shard_file.results()] == ["key 1", "key 2", "key 3"]  # read when replayed
+    assert next(shard_file.results()).evidence == {"credential report": {"access_key_1_active": True}}
+    path.write_text("\n".join([lines[0], '{"account": "pro', lines[1]]), encoding="utf-8")
+    with pytest.raises(ShardFileError, match="shard-1.jsonl: line 2 is not JSON"):
+        read(path)
+
