@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from typing import Any, Iterator
+from unittest import mock
 
 import botocore.client
 
@@ -35,8 +36,5 @@ def shared() -> Iterator[None]:
                 classes[key] = (description, build(creator, service_name, service_model))
             return classes[key][1]
 
-    _CREATOR._create_client_class = create_client_class  # type: ignore[method-assign]
-    try:
+    with mock.patch.object(_CREATOR, "_create_client_class", create_client_class):
         yield
-    finally:
-        _CREATOR._create_client_class = build  # type: ignore[method-assign]
