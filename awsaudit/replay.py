@@ -21,6 +21,7 @@ from awsaudit.audit import REPLAY, Audit
 from awsaudit.controls import Control
 from awsaudit.results import Result, ResultLog, _details
 from awsaudit.scope import Scope
+from awsaudit.shard_results import ShardFileError
 from awsaudit.verdicts import Crash, OneLine
 
 if TYPE_CHECKING:
@@ -109,13 +110,16 @@ class Replay:
         log = session.config.pluginmanager.get_plugin("awsaudit-log")
         controls = {meta.id: meta for meta in log.known.controls} if log is not None else {}
         session.testscollected = self.merged.result_count
-        for result in self.merged.results():
-            made = reports(result, controls.get(result.control), self.merged.identities.get(result.account, {}))
-            location = made[0].location
-            hook.pytest_runtest_logstart(nodeid=result.test, location=location)
-            for report in made:
-                hook.pytest_runtest_logreport(report=report)
-            hook.pytest_runtest_logfinish(nodeid=result.test, location=location)
+        try:
+            for result in self.merged.results():
+                made = reports(result, controls.get(result.control), self.merged.identities.get(result.account, {}))
+                location = made[0].location
+                hook.pytest_runtest_logstart(nodeid=result.test, location=location)
+                for report in made:
+                    hook.pytest_runtest_logreport(report=report)
+                hook.pytest_runtest_logfinish(nodeid=result.test, location=location)
+        except ShardFileError as exc:  # a file changed while it was merged: no report, a one-line error
+            raise pytest.UsageError(str(exc)) from None
         return True
 
 

@@ -78,10 +78,15 @@ class Result:
     def from_json(cls, data: dict[str, Any]) -> Result:
         """A record as written; keys a later version adds are left out, so this reader still reads its files."""
         findings = tuple(Finding(Resource(**f["resource"]), f["status"], f["reason"]) for f in data["findings"])
-        known = {key: sys.intern(value) if key in _REPEATED else value for key, value in data.items()
+        known = {key: _shared(value) if key in _REPEATED else value for key, value in data.items()
                  if key in cls.__dataclass_fields__}
-        frameworks = tuple(sys.intern(ref) for ref in data["frameworks"])
+        frameworks = tuple(_shared(ref) for ref in data["frameworks"])
         return cls(**{**known, "frameworks": frameworks, "findings": findings})
+
+
+def _shared(value: Any) -> Any:
+    """One copy of a string that many results hold (sys.intern); anything else as it is."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def _json_safe(value: Any) -> Any:

@@ -11,6 +11,7 @@ a `record` key, which no result line has; a run without `--shard` writes result 
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -78,10 +79,30 @@ class ShardFile:
         return f"shard {self.index} of {self.count}"
 
     def results(self) -> Iterator[Result]:
-        """The file's results, in order, as `read` checked them."""
-        for _, record in _records(self.path):
-            if isinstance(record, dict) and "record" not in record:
-                yield Result.from_json(record)
+        """The results `read` counted, read again in order as they are replayed; a file changed since (a line
+        damaged, results gone) is refused, and results added since are not read."""
+        left = self.result_count
+        with closing(_records(self.path)) as records:
+            for number, record in records:
+                if not left:
+                    return
+                if _kind(record) is None:
+                    left -= 1
+                    yield _result(self.path, number, record)
+        if left:
+            raise ShardFileError(f"{self.path}: {left} of its {self.result_count} results are gone since it was read")
+
+
+def _kind(record: Any) -> Any:
+    """A line's record kind: START, END, None for a result, or what else it says."""
+    return record.get("record") if isinstance(record, dict) else "?"
+
+
+def _result(path: Path, number: int, record: dict[str, Any]) -> Result:
+    try:
+        return Result.from_json(record)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ShardFileError(f"{path}: line {number} is not a result record ({exc})") from None
 
 
 def _records(path: Path) -> Iterator[tuple[int, Any]]:
@@ -105,26 +126,23 @@ def _records(path: Path) -> Iterator[tuple[int, Any]]:
 
 def read(path: Path) -> ShardFile:
     """A shard's results file, checked line by line; its results are counted here and read again when replayed."""
-    records = _records(path)
-    first = next(records, (0, None))[1]
-    if not isinstance(first, dict) or first.get("record") != START:
-        raise ShardFileError(f"{path}: not a shard's results (its first line is no {START} record: run the shard "
-                             "with --shard I/N --results=PATH)")
-    if first.get("format") != FORMAT:
-        raise ShardFileError(f"{path}: written in format {first.get('format')!r}; this awsaudit reads {FORMAT}")
-    found = ShardFile(path, first)
-    for number, record in records:
-        kind = record.get("record") if isinstance(record, dict) else "?"
-        if found.end is not None:
-            raise ShardFileError(f"{path}: line {number} follows the {END} record")
-        if kind == END:
-            found.end = record
-        elif kind is None:
-            try:
-                Result.from_json(record)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ShardFileError(f"{path}: line {number} is not a result record ({exc})") from None
-            found.result_count += 1
-        else:
-            raise ShardFileError(f"{path}: line {number} is an unknown record {kind!r}")
+    with closing(_records(path)) as records:
+        first = next(records, (0, None))[1]
+        if _kind(first) != START:
+            raise ShardFileError(f"{path}: not a shard's results (its first line is no {START} record: run the shard "
+                                 "with --shard I/N --results=PATH)")
+        if first.get("format") != FORMAT:
+            raise ShardFileError(f"{path}: written in format {first.get('format')!r}; this awsaudit reads {FORMAT}")
+        found = ShardFile(path, first)
+        for number, record in records:
+            kind = _kind(record)
+            if found.end is not None:
+                raise ShardFileError(f"{path}: line {number} follows the {END} record")
+            if kind == END:
+                found.end = record
+            elif kind is None:
+                _result(path, number, record)
+                found.result_count += 1
+            else:
+                raise ShardFileError(f"{path}: line {number} is an unknown record {kind!r}")
     return found

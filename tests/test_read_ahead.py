@@ -186,9 +186,9 @@ def test_reports_let_go_of_the_record_once_every_plugin_has_it(teardown_record: 
     for report in (call, teardown):
         wrapper = slimming.pytest_runtest_logreport(report)
         next(wrapper)
-        told.append(list(report.extras))  # what the plugins see
+        told.append((getattr(report, "awsaudit", None), list(report.extras)))  # what the plugins see
         next(wrapper, None)
-    assert told[0] == ["<div>evidence</div>"]
+    assert told[0] == (record, ["<div>evidence</div>"])
     for report in (call, teardown):
         assert (getattr(report, "awsaudit", None), report.extras) == (None, [])
     assert slimming._phases == {}

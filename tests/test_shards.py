@@ -177,21 +177,23 @@ def test_a_result_from_setup_replays_as_a_setup_report() -> None:
 
 
 def test_a_shard_file_is_read_a_line_at_a_time_and_its_results_again_when_replayed(tmp_path: Path) -> None:
-    """The merge checks every line first, then reads the results again one at a time as it replays them; a last line
-    cut short (the shard killed while writing it) is left out, a damaged line before the last is refused."""
+    """The merge checks every line first, then reads the results it counted again, one at a time, as it replays them;
+    a last line cut short (the shard killed while writing it) is left out, a damaged line before the last refused."""
     result = Result("prod", "ROOT-1", "Root user has no access keys", "critical", "failed", "a key", account_id="1",
                     evidence={"credential report": {"access_key_1_active": True}},
                     test="checks/test_root.py::test_root_has_no_access_keys[prod]")
-    lines = [json.dumps({"record": START, "format": FORMAT, "shard": [1, 2]}),
-             *(json.dumps(dataclasses.replace(result, reason=f"key {n}").to_json()) for n in (1, 2))]
+    start = json.dumps({"record": START, "format": FORMAT, "shard": [1, 2]})
+    results = [json.dumps(dataclasses.replace(result, reason=f"key {n}").to_json()) for n in (1, 2, 3)]
     path = tmp_path / "shard-1.jsonl"
-    path.write_text("\n".join([*lines, '{"account": "pro']), encoding="utf-8")
+    path.write_text("\n".join([start, *results[:2], '{"account": "pro']), encoding="utf-8")
     shard_file = read(path)
     assert (shard_file.result_count, shard_file.end) == (2, None)
-    path.write_text("\n".join([*lines, json.dumps(dataclasses.replace(result, reason="key 3").to_json())]), encoding="utf-8")
-    assert [r.reason for r in shard_file.results()] == ["key 1", "key 2", "key 3"]  # read when replayed
     assert next(shard_file.results()).evidence == {"credential report": {"access_key_1_active": True}}
-    path.write_text("\n".join([lines[0], '{"account": "pro', lines[1]]), encoding="utf-8")
+    path.write_text("\n".join([start, *results]), encoding="utf-8")  # a result added after the check
+    assert [r.reason for r in shard_file.results()] == ["key 1", "key 2"]  # read again, as many as counted
+    path.write_text("\n".join([start, results[0]]), encoding="utf-8")
+    with pytest.raises(ShardFileError, match="shard-1.jsonl: 1 of its 2 results are gone since it was read"):
+        list(shard_file.results())
+    path.write_text("\n".join([start, '{"account": "pro', results[0]]), encoding="utf-8")
     with pytest.raises(ShardFileError, match="shard-1.jsonl: line 2 is not JSON"):
         read(path)
-

@@ -2,9 +2,10 @@
 
 pytest-html keeps every row in memory to the end (with its evidence, ~4.5 kB a result: 100 MB at 23,000), then turns
 them into one JSON string, renders the page with it escaped inside and encodes the page: four copies more. Here each
-test's rows go to a temporary file, one per severity, once pytest-html has made them (at the test's teardown), and the
-page is rendered around a marker where the rows' data goes, then written a piece at a time: the JSON pytest-html would
-write, with the rows most severe first, escaped as its template escapes it (markupsafe).
+test's rows go to a temporary file beside the report, one per severity, once pytest-html has made them (at the
+test's teardown), and the page is rendered around a marker where the rows' data goes, then written a piece at a
+time: the JSON pytest-html would write, with the rows most severe first, escaped as its template escapes it
+(markupsafe).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Rows:
     """pytest-html's rows on their way to its page: `filed` takes a test's rows out of pytest-html's memory; pytest-html
     renders its page through `render` and writes it through `write`."""
 
-    _PIECE = 1 << 20
+    _PIECE = 1 << 20  # characters escaped and written at a time
 
     def __init__(self, html: BaseReport) -> None:
         self.data: dict[str, Any] = html._report.data
@@ -43,7 +44,8 @@ class Rows:
         if rows:
             rank = most_severe_first(rows[-1].get("severity", ""))
             if rank not in self.spools:
-                self.spools[rank] = tempfile.TemporaryFile("w+", encoding="utf-8")
+                # Beside the report (its folder was checked writable): a system temp folder may be memory (tmpfs).
+                self.spools[rank] = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.path.parent)
             self.spools[rank].write(f"{json.dumps(test_id)}: {json.dumps(rows)}\n")
 
     def render(self, **context: Any) -> str:
@@ -61,6 +63,7 @@ class Rows:
             file.write(tail)
 
     def close(self) -> None:
+        """The spools are deleted as they are closed (they have no name)."""
         for spool in self.spools.values():
             spool.close()
 
